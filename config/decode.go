@@ -1,0 +1,182 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is a configuration mistake at a known place: the line of the YAML
+// file and the path of keys that leads to the value, e.g.
+// "modules.kafka.timeout". Load prefixes the file name.
+type Error struct {
+	File string
+	Line int
+	Path []string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	where := fmt.Sprintf("line %d", e.Line)
+	if e.File != "" {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if len(e.Path) == 0 {
+		return fmt.Sprintf("%s: %s", where, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", where, e.key(), e.Msg)
+}
+
+// key joins the path as a user writes it: modules.web.http.http_headers[1].name.
+func (e *Error) key() string {
+	var b strings.Builder
+	for i, p := range e.Path {
+		if i > 0 && !strings.HasPrefix(p, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// errorAt reports msg for the value held by node n.
+func errorAt(n *yaml.Node, format string, args ...any) *Error {
+	return &Error{Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// underKey prepends key to the path of a configuration error, so that a
+// mistake deep in the tree names every key above it.
+func underKey(key string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Path = append([]string{key}, e.Path...)
+		return e
+	}
+	return err
+}
+
+// decodeStrict decodes the mapping node n into the struct pointed to by out,
+// one key at a time. Unlike yaml's own decoding of nested values, it rejects
+// keys the struct does not declare at every level, names the known keys, and
+// reports bad values with their line and key.
+func decodeStrict(n *yaml.Node, out any) error {
+	if n.Kind != yaml.MappingNode {
+		return errorAt(n, "want a mapping of keys to values, got %s", describeNode(n))
+	}
+	v := reflect.ValueOf(out).Elem()
+	fields := yamlFields(v.Type())
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i], n.Content[i+1]
+		idx, ok := fields[key.Value]
+		if !ok {
+			return errorAt(key, "unknown key %q (known keys: %s)", key.Value, strings.Join(fieldNames(v.Type()), ", "))
+		}
+		if seen[key.Value] {
+			return errorAt(key, "key %q is given twice", key.Value)
+		}
+		seen[key.Value] = true
+		if err := decodeValue(value, v.Field(idx)); err != nil {
+			return underKey(key.Value, err)
+		}
+	}
+	return nil
+}
+
+// decodeValue decodes one value, turning yaml's type errors into a sentence
+// that says what was expected.
+func decodeValue(n *yaml.Node, field reflect.Value) error {
+	err := n.Decode(field.Addr().Interface())
+	if err == nil {
+		return nil
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return errorAt(n, "want %s, got %s", describeType(field.Type()), describeNode(n))
+}
+
+// yamlFields maps each yaml key of struct type t to its field index.
+func yamlFields(t reflect.Type) map[string]int {
+	fields := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		if name := yamlName(t.Field(i)); name != "" {
+			fields[name] = i
+		}
+	}
+	return fields
+}
+
+func fieldNames(t reflect.Type) []string {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if name := yamlName(t.Field(i)); name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func yamlName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if name == "-" || !f.IsExported() {
+		return ""
+	}
+	return name
+}
+
+// describeType names what a value of type t looks like in YAML.
+func describeType(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[model.Duration]():
+		return "a duration such as 1s or 500ms"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint16, reflect.Uint32:
+		return "a whole number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping of keys to values"
+	}
+	return t.String()
+}
+
+func describeNode(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+// keyLine returns the line of key in mapping node n, or the mapping's own
+// line when the key is absent (a missing key is reported where it belongs).
+func keyLine(n *yaml.Node, key string) int {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i].Line
+		}
+	}
+	return n.Line
+}
+
+// keyError reports msg for key of mapping node n.
+func keyError(n *yaml.Node, key, format string, args ...any) *Error {
+	return &Error{Line: keyLine(n, key), Path: []string{key}, Msg: fmt.Sprintf(format, args...)}
+}

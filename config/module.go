@@ -1,0 +1,212 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/http/httpguts"
+)
+
+// Probers are the protocols a module can probe with.
+var Probers = []string{"tcp", "http", "grpc"}
+
+// Module is one kind of probe: what kubelet would run for a probe spec.
+type Module struct {
+	// Prober is tcp, http or grpc: tcpSocket, httpGet or grpc in a pod spec.
+	Prober string `yaml:"prober"`
+	// Timeout covers the whole probe, like timeoutSeconds (default 1s).
+	Timeout model.Duration `yaml:"timeout"`
+	// KubeletVersion selects the release whose probe behaviour to copy.
+	KubeletVersion KubeletVersion `yaml:"kubelet_version"`
+	// SourceIPAddress binds the probe's connections to this local address.
+	SourceIPAddress string `yaml:"source_ip_address,omitempty"`
+	// HTTP holds httpGet's fields; only for prober http.
+	HTTP *HTTPProbe `yaml:"http,omitempty"`
+	// GRPC holds grpc's fields; only for prober grpc.
+	GRPC *GRPCProbe `yaml:"grpc,omitempty"`
+}
+
+// defaultTimeout is kubelet's default timeoutSeconds.
+const defaultTimeout = model.Duration(time.Second)
+
+// UnmarshalYAML decodes a module strictly, applies kubelet's defaults and
+// validates the result.
+func (m *Module) UnmarshalYAML(n *yaml.Node) error {
+	type plain Module
+	*m = Module{}
+	if err := decodeStrict(n, (*plain)(m)); err != nil {
+		return err
+	}
+	m.setDefaults()
+	return m.validate(n)
+}
+
+func (m *Module) setDefaults() {
+	if m.Timeout == 0 {
+		m.Timeout = defaultTimeout
+	}
+	if m.KubeletVersion.IsZero() {
+		m.KubeletVersion = DefaultKubeletVersion
+	}
+	if m.Prober == "http" && m.HTTP == nil {
+		m.HTTP = &HTTPProbe{}
+	}
+	if m.HTTP != nil {
+		m.HTTP.setDefaults()
+	}
+	if m.Prober == "grpc" && m.GRPC == nil {
+		m.GRPC = &GRPCProbe{}
+	}
+}
+
+func (m *Module) validate(n *yaml.Node) error {
+	switch {
+	case m.Prober == "":
+		return keyError(n, "prober", "missing: set it to one of %s", strings.Join(Probers, ", "))
+	case !slices.Contains(Probers, m.Prober):
+		return keyError(n, "prober", "unknown prober %q: use one of %s", m.Prober, strings.Join(Probers, ", "))
+	case m.Timeout <= 0:
+		return keyError(n, "timeout", "must be more than 0s")
+	case m.SourceIPAddress != "" && net.ParseIP(m.SourceIPAddress) == nil:
+		return keyError(n, "source_ip_address", "%q is not an IP address", m.SourceIPAddress)
+	case m.HTTP != nil && m.Prober != "http":
+		return keyError(n, "http", "these options are for the http prober, but this module's prober is %s", m.Prober)
+	case m.GRPC != nil && m.Prober != "grpc":
+		return keyError(n, "grpc", "these options are for the grpc prober, but this module's prober is %s", m.Prober)
+	}
+	return nil
+}
+
+// HTTPProbe mirrors a pod spec's httpGet. A URL target overrides scheme,
+// host, port and path; a host:port target uses them.
+type HTTPProbe struct {
+	// Path is requested when the target is not a URL; a query is kept.
+	Path string `yaml:"path"`
+	// Scheme is http or https (any case, as in a pod spec).
+	Scheme string `yaml:"scheme"`
+	// Host, like httpGet.host, is connected to instead of the target's
+	// host. Usually a Host header is what is wanted instead.
+	Host string `yaml:"host,omitempty"`
+	// Port is used when the target gives none.
+	Port int `yaml:"port,omitempty"`
+	// HTTPHeaders are added to the request in order; repeats are kept.
+	HTTPHeaders HTTPHeaders `yaml:"http_headers,omitempty"`
+}
+
+// UnmarshalYAML decodes httpGet's fields strictly and validates them.
+func (h *HTTPProbe) UnmarshalYAML(n *yaml.Node) error {
+	type plain HTTPProbe
+	*h = HTTPProbe{}
+	if err := decodeStrict(n, (*plain)(h)); err != nil {
+		return err
+	}
+	h.setDefaults()
+	return h.validate(n)
+}
+
+// setDefaults applies the API server's defaulting of httpGet.
+func (h *HTTPProbe) setDefaults() {
+	if h.Path == "" {
+		h.Path = "/"
+	}
+	// kubelet lowercases the scheme, so HTTP and https are both valid.
+	h.Scheme = strings.ToLower(h.Scheme)
+	if h.Scheme == "" {
+		h.Scheme = "http"
+	}
+}
+
+func (h *HTTPProbe) validate(n *yaml.Node) error {
+	switch {
+	case h.Scheme != "http" && h.Scheme != "https":
+		return keyError(n, "scheme", "%q: use http or https", h.Scheme)
+	case !strings.HasPrefix(h.Path, "/"):
+		return keyError(n, "path", "%q must start with /", h.Path)
+	case h.Port < 0 || h.Port > 65535:
+		return keyError(n, "port", "%d is not a port: use 1 to 65535", h.Port)
+	case h.Host != "" && !validHost(h.Host):
+		return keyError(n, "host", "%q is not a host name or IP address (give no scheme, port or path)", h.Host)
+	}
+	return nil
+}
+
+// validHost accepts an IP address or a DNS name, nothing more.
+func validHost(host string) bool {
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	return validHostname.MatchString(host)
+}
+
+// validHostname is an RFC 1123 DNS name, as Kubernetes accepts in httpGet.host.
+var validHostname = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$`)
+
+// HTTPHeaders is httpGet.httpHeaders.
+type HTTPHeaders []HTTPHeader
+
+// UnmarshalYAML decodes the list entry by entry so errors name the entry.
+func (hs *HTTPHeaders) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.SequenceNode {
+		return errorAt(n, "want a list of {name, value} entries, got %s", describeNode(n))
+	}
+	*hs = make(HTTPHeaders, len(n.Content))
+	for i, item := range n.Content {
+		if err := item.Decode(&(*hs)[i]); err != nil {
+			return underKey(fmt.Sprintf("[%d]", i), err)
+		}
+	}
+	return nil
+}
+
+// HTTPHeader is one entry of httpGet.httpHeaders.
+type HTTPHeader struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+}
+
+// UnmarshalYAML decodes a header strictly and checks that it can be sent.
+func (h *HTTPHeader) UnmarshalYAML(n *yaml.Node) error {
+	type plain HTTPHeader
+	*h = HTTPHeader{}
+	if err := decodeStrict(n, (*plain)(h)); err != nil {
+		return err
+	}
+	switch {
+	case h.Name == "":
+		return keyError(n, "name", "missing: every header needs a name")
+	case !httpguts.ValidHeaderFieldName(h.Name):
+		return keyError(n, "name", "%q is not a valid HTTP header name", h.Name)
+	case !httpguts.ValidHeaderFieldValue(h.Value):
+		return keyError(n, "value", "the value of header %q contains characters HTTP does not allow", h.Name)
+	}
+	return nil
+}
+
+// GRPCProbe mirrors a pod spec's grpc probe.
+type GRPCProbe struct {
+	// Service is sent in grpc.health.v1.HealthCheckRequest; empty asks
+	// about the server as a whole.
+	Service string `yaml:"service"`
+}
+
+// UnmarshalYAML decodes the grpc options strictly.
+func (g *GRPCProbe) UnmarshalYAML(n *yaml.Node) error {
+	type plain GRPCProbe
+	*g = GRPCProbe{}
+	return decodeStrict(n, (*plain)(g))
+}
+
+// String renders the module as YAML, as /config and debug output show it.
+func (m Module) String() string {
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return fmt.Sprintf("error rendering module: %s", err)
+	}
+	return string(out)
+}

@@ -1,0 +1,68 @@
+package prober
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// ProbeGRPC is kubelet's grpc probe (pkg/probe/grpc): a plaintext channel
+// and one grpc.health.v1.Health/Check; SERVING is success. One timeout
+// covers both the channel and the call, and every failure reads as kubelet
+// words it.
+func ProbeGRPC(ctx context.Context, p *Probe) Outcome {
+	k := kubeletOf(p.Module.KubeletVersion)
+	timeout := p.Timeout
+	addr := p.Target
+	// kubelet dials with WithBlock and DialContext, deprecated in grpc-go
+	// but still supported in 1.x; NewClient would connect lazily and so
+	// word its failures differently.
+	conn, err := grpc.DialContext(ctx, addr, //nolint:staticcheck // see above
+		grpc.WithUserAgent(k.userAgent),
+		grpc.WithBlock(), //nolint:staticcheck // see above
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return p.Dialer.DialContext(ctx, "tcp", addr)
+		}),
+	)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return failure(fmt.Sprintf("timeout: failed to connect service %q within %v: %+v", addr, timeout, err))
+		}
+		return failure(fmt.Sprintf("error: failed to connect service at %q: %+v", addr, err))
+	}
+	defer conn.Close()
+
+	client := healthpb.NewHealthClient(conn)
+	req := &healthpb.HealthCheckRequest{Service: p.Module.GRPC.Service}
+	resp, err := client.Check(metadata.NewOutgoingContext(ctx, make(metadata.MD)), req)
+	if err != nil {
+		return grpcCallFailure(err, timeout)
+	}
+	if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return failure(fmt.Sprintf("service unhealthy (responded with %q)", resp.GetStatus().String()))
+	}
+	return success("service healthy")
+}
+
+// grpcCallFailure words a failed Health/Check as kubelet does.
+func grpcCallFailure(err error, timeout time.Duration) Outcome {
+	if s, ok := status.FromError(err); ok {
+		switch s.Code() {
+		case codes.Unimplemented:
+			return failure(fmt.Sprintf("error: this server does not implement the grpc health protocol (grpc.health.v1.Health): %s", s.Message()))
+		case codes.DeadlineExceeded:
+			return failure(fmt.Sprintf("timeout: health rpc did not complete within %v", timeout))
+		}
+	}
+	return failure(fmt.Sprintf("error: health rpc probe failed: %+v", err))
+}

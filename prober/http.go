@@ -1,0 +1,140 @@
+package prober
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"time"
+
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// maxBodyBytes is how much of a response body kubelet reads (since 1.16);
+// more is not an error, it is left unread.
+const maxBodyBytes = 10 << 10
+
+var errBodyLimit = errors.New("the response body is longer than 10 KiB")
+
+// ProbeHTTP is kubelet's httpGet probe (pkg/probe/http): one GET, 2xx is
+// success, 3xx not followed is a warning (which passes), anything else
+// fails.
+func ProbeHTTP(ctx context.Context, p *Probe) Outcome {
+	k := kubeletOf(p.Module.KubeletVersion)
+	u, err := httpURL(p.Target, p.Module.HTTP)
+	if err != nil {
+		return failure(err.Error())
+	}
+	req, err := newKubeletRequest(u, p.Module.HTTP.HTTPHeaders, k)
+	if err != nil {
+		return failure(err.Error())
+	}
+	m := newHTTPMetrics(p.Registry)
+	phases := &httpPhases{}
+	var redirects int
+	transport := newKubeletTransport(p.Dialer, k)
+	defer transport.CloseIdleConnections()
+	client := newKubeletClient(transport, timeLeft(ctx), &redirects)
+	// The client's own Timeout ends the request, not the context, so that a
+	// timeout reads exactly as kubelet logs it ("Client.Timeout exceeded").
+	req = req.WithContext(httptrace.WithClientTrace(context.WithoutCancel(ctx), phases.clientTrace()))
+	level.Debug(p.Log).Log("msg", "Sending request", "url", u, "headers", fmt.Sprint(req.Header))
+
+	res, err := client.Do(req)
+	defer func() { m.observe(phases.seconds(p.Dialer), redirects) }()
+	if err != nil {
+		return failure(err.Error())
+	}
+	defer res.Body.Close()
+	m.response(res)
+	body, err := readAtMost(res.Body, maxBodyBytes)
+	phases.bodyRead()
+	switch {
+	case errors.Is(err, errBodyLimit):
+		level.Debug(p.Log).Log("msg", "Non fatal body truncation: kubelet reads the first 10 KiB only")
+	case err != nil:
+		level.Warn(p.Log).Log("msg", "Reading the body failed; kubelet counts this as a probe error: "+
+			"it retries at once, up to 3 times, and then discards the result", "err", err)
+		return failure(err.Error())
+	}
+	return judgeStatus(res.StatusCode, body)
+}
+
+// judgeStatus is kubelet's reading of a response status.
+func judgeStatus(code int, body []byte) Outcome {
+	switch {
+	case code >= 200 && code < 300:
+		return success(string(body))
+	case code >= 300 && code < 400:
+		return warning(fmt.Sprintf("Probe terminated redirects, Response body: %s", body))
+	}
+	// kubelet leaves the body out on purpose (kubernetes issue #99425).
+	return failure(fmt.Sprintf("HTTP probe failed with statuscode: %d", code))
+}
+
+// readAtMost reads up to limit bytes and says whether more were left.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	lr := &io.LimitedReader{R: r, N: limit}
+	data, err := io.ReadAll(lr)
+	if err != nil {
+		return data, err
+	}
+	if lr.N <= 0 {
+		return data, errBodyLimit
+	}
+	return data, nil
+}
+
+// timeLeft is the time until ctx's deadline.
+func timeLeft(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return 0 // no limit: only for callers that set none
+	}
+	return time.Until(deadline)
+}
+
+type httpMetrics struct {
+	statusCode, contentLength, version, ssl, redirects prometheus.Gauge
+	duration                                           *prometheus.GaugeVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	gauge := func(name, help string) prometheus.Gauge {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+		reg.MustRegister(g)
+		return g
+	}
+	m := &httpMetrics{
+		statusCode:    gauge("probe_http_status_code", "Response HTTP status code, 0 when no response arrived."),
+		contentLength: gauge("probe_http_content_length", "Length of the response body as the server declared it, -1 when unknown."),
+		version:       gauge("probe_http_version", "HTTP version of the response, e.g. 1.1 or 2."),
+		ssl:           gauge("probe_http_ssl", "1 if the final response came over TLS."),
+		redirects:     gauge("probe_http_redirects", "The number of redirects followed."),
+		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "probe_http_duration_seconds",
+			Help: "Duration of each phase of the HTTP probe, summed over redirects.",
+		}, []string{"phase"}),
+	}
+	reg.MustRegister(m.duration)
+	return m
+}
+
+func (m *httpMetrics) response(res *http.Response) {
+	m.statusCode.Set(float64(res.StatusCode))
+	m.contentLength.Set(float64(res.ContentLength))
+	m.version.Set(float64(res.ProtoMajor) + float64(res.ProtoMinor)/10)
+	if res.TLS != nil {
+		m.ssl.Set(1)
+	}
+}
+
+func (m *httpMetrics) observe(phases map[string]float64, redirects int) {
+	for phase, seconds := range phases {
+		m.duration.WithLabelValues(phase).Set(seconds)
+	}
+	m.redirects.Set(float64(redirects))
+}

@@ -1,0 +1,103 @@
+package prober
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/kubeprobe/kubeprobe_exporter/config"
+)
+
+// Report is everything one probe produced.
+type Report struct {
+	ModuleName string
+	Module     config.Module
+	Target     string
+	Outcome    Outcome
+	Duration   time.Duration
+	Registry   *prometheus.Registry
+	log        lockedBuffer
+}
+
+// Success is probe_success: kubelet's result was success or warning.
+func (r *Report) Success() bool { return r.Outcome.Result != Failure }
+
+// DebugOutput is the plain-text account of the probe that debug=true,
+// the landing page and the probe command show.
+func (r *Report) DebugOutput() string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Logs for the probe:\n%s\n", r.log.String())
+	fmt.Fprintf(&b, "Kubelet's verdict: %s\n", r.Outcome.Result)
+	if r.Outcome.Output != "" {
+		fmt.Fprintf(&b, "Kubelet's output: %s\n", r.Outcome.Output)
+	}
+	fmt.Fprintf(&b, "\n\nMetrics that would have been returned:\n")
+	mfs, err := r.Registry.Gather()
+	if err != nil {
+		fmt.Fprintf(&b, "Error gathering metrics: %s\n", err)
+	}
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			fmt.Fprintf(&b, "Error writing metric %s: %s\n", mf.GetName(), err)
+		}
+	}
+	fmt.Fprintf(&b, "\n\nModule configuration (%s):\n%s", r.ModuleName, r.Module)
+	return b.String()
+}
+
+// lockedBuffer is a buffer that goroutines of one probe (the HTTP
+// transport's, gRPC's) can log into at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// probeLogger writes a probe's log lines to the probe's own buffer, at
+// every level, and passes them on to the exporter's log at debug level:
+// a failing target should not fill the exporter's log at every scrape.
+type probeLogger struct {
+	buffered, next log.Logger
+}
+
+func newProbeLogger(next log.Logger, buf *lockedBuffer, module, target string) *probeLogger {
+	return &probeLogger{
+		buffered: log.With(log.NewLogfmtLogger(buf), "time", log.DefaultTimestampUTC, "module", module, "target", target),
+		next:     level.Debug(log.With(next, "module", module, "target", target)),
+	}
+}
+
+func (l *probeLogger) Log(keyvals ...any) error {
+	err := l.buffered.Log(keyvals...)
+	l.next.Log(withoutLevel(keyvals)...)
+	return err
+}
+
+// withoutLevel drops the level pair so the forwarded line carries one.
+func withoutLevel(keyvals []any) []any {
+	out := make([]any, 0, len(keyvals))
+	for i := 0; i+1 < len(keyvals); i += 2 {
+		if keyvals[i] == level.Key() {
+			continue
+		}
+		out = append(out, keyvals[i], keyvals[i+1])
+	}
+	return out
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/prober"
+)
+
+// routes is what the web server serves.
+type routes struct {
+	registry *prometheus.Registry
+	probe    http.Handler
+	config   *config.SafeConfig
+	history  *prober.History
+	reloader *reloader
+	logger   log.Logger
+}
+
+func newMux(r routes) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(r.registry, r.logger))
+	mux.Handle("GET /probe", r.probe)
+	mux.HandleFunc("GET /{$}", r.landingPage)
+	mux.HandleFunc("GET /logs", r.probeLogs)
+	mux.HandleFunc("GET /config", r.runningConfig)
+	mux.HandleFunc("GET /-/healthy", ok("Healthy"))
+	mux.HandleFunc("GET /-/ready", ok("Ready"))
+	mux.HandleFunc("POST /-/reload", r.reload)
+	mux.HandleFunc("PUT /-/reload", r.reload)
+	return mux
+}
+
+func ok(text string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, text)
+	}
+}
+
+func (r routes) reload(w http.ResponseWriter, req *http.Request) {
+	if err := r.reloader.Reload(req.Context()); err != nil {
+		http.Error(w, fmt.Sprintf("failed to reload config, the running one is kept: %s", err), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, "Reloaded")
+}
+
+func (r routes) runningConfig(w http.ResponseWriter, _ *http.Request) {
+	out, err := yaml.Marshal(r.config.Get())
+	if err != nil {
+		http.Error(w, fmt.Sprintf("error rendering the config: %s", err), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(out)
+}
+
+func (r routes) probeLogs(w http.ResponseWriter, req *http.Request) {
+	id, err := strconv.ParseInt(req.URL.Query().Get("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "the id parameter must be the number of a probe listed on the landing page", http.StatusBadRequest)
+		return
+	}
+	e := r.history.Get(id)
+	if e == nil {
+		http.Error(w, fmt.Sprintf("probe %d is no longer kept (see --history.limit)", id), http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(e.DebugOutput))
+}
+
+// landingPage is exporter-toolkit's landing page with the recent probes
+// added; it is built per request because the probes change.
+func (r routes) landingPage(w http.ResponseWriter, req *http.Request) {
+	var recent bytes.Buffer
+	if err := recentProbes.Execute(&recent, r.history.List()); err != nil {
+		level.Error(r.logger).Log("msg", "Error rendering recent probes", "err", err)
+	}
+	page, err := web.NewLandingPage(web.LandingConfig{
+		Name:        exporterName,
+		Description: "Probes targets exactly as kubelet does, down to the packets of each TCP handshake.",
+		Version:     version.Info(),
+		Links: []web.LandingLinks{
+			{Address: "metrics", Text: "Metrics", Description: "The exporter's own metrics"},
+			{Address: "config", Text: "Configuration", Description: "The running configuration"},
+		},
+		ExtraHTML: recent.String(),
+		Profiling: "false",
+	})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	page.ServeHTTP(w, req)
+}
+
+var recentProbes = template.Must(template.New("recent").Parse(`
+<h2>Recent probes</h2>
+{{if not .}}<p>No probes yet. Try <code>/probe?module=NAME&amp;target=HOST:PORT&amp;debug=true</code>.</p>{{else}}
+<table>
+<tr><th>Module</th><th>Target</th><th>Result</th><th>Time</th><th>Debug</th></tr>
+{{range .}}<tr><td>{{.Module}}</td><td>{{.Target}}</td><td>{{if .Success}}Success{{else}}<strong>Failure</strong>{{end}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05.000Z"}}</td><td><a href="logs?id={{.ID}}">Logs</a></td></tr>
+{{end}}</table>{{end}}`))
