@@ -32,7 +32,8 @@ type Module struct {
 	GRPC *GRPCProbe `yaml:"grpc,omitempty"`
 }
 
-// defaultTimeout is kubelet's default timeoutSeconds.
+// defaultTimeout is kubelet's default timeoutSeconds; like the API server,
+// a module treats an absent or zero timeout as this default.
 const defaultTimeout = model.Duration(time.Second)
 
 // UnmarshalYAML decodes a module strictly, applies kubelet's defaults and
@@ -71,8 +72,6 @@ func (m *Module) validate(n *yaml.Node) error {
 		return keyError(n, "prober", "missing: set it to one of %s", strings.Join(Probers, ", "))
 	case !slices.Contains(Probers, m.Prober):
 		return keyError(n, "prober", "unknown prober %q: use one of %s", m.Prober, strings.Join(Probers, ", "))
-	case m.Timeout <= 0:
-		return keyError(n, "timeout", "must be more than 0s")
 	case m.SourceIPAddress != "" && net.ParseIP(m.SourceIPAddress) == nil:
 		return keyError(n, "source_ip_address", "%q is not an IP address", m.SourceIPAddress)
 	case m.HTTP != nil && m.Prober != "http":

@@ -44,7 +44,7 @@ func newKubeletRequest(u *url.URL, headers config.HTTPHeaders, k kubelet) (*http
 func newKubeletTransport(d *Dialer, k kubelet) *http.Transport {
 	return &http.Transport{
 		DialContext:         d.DialContext,
-		Proxy:               nil, // kubelet ignores the node's http_proxy
+		Proxy:               nil,                                   // kubelet ignores the node's http_proxy
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // kubelet does not verify probe certificates
 		TLSHandshakeTimeout: 10 * time.Second,
 		DisableKeepAlives:   true,

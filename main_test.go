@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the exporter built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kubeprobe-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	binary = filepath.Join(dir, exporterName)
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the exporter: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// exporter is a running kubeprobe_exporter process.
+type exporter struct {
+	cmd  *exec.Cmd
+	base string
+	logs *bytes.Buffer
+}
+
+func startExporter(t *testing.T, args ...string) *exporter {
+	t.Helper()
+	addr := freeAddress(t)
+	logs := &bytes.Buffer{}
+	cmd := exec.Command(binary, append([]string{"--web.listen-address=" + addr}, args...)...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e := &exporter{cmd: cmd, base: "http://" + addr, logs: logs}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("exporter log:\n%s", logs)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(e.base + "/-/ready"); err == nil {
+			resp.Body.Close()
+			return e
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the exporter did not become ready:\n%s", logs)
+	return nil
+}
+
+func (e *exporter) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(e.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (e *exporter) post(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(e.base+path, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func freeAddress(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// acceptAll is a TCP listener that accepts and closes every connection.
+func acceptAll(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return l.Addr().String()
+}
+
+func mustContain(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, body)
+		}
+	}
+}
+
+func TestServesTheExampleConfig(t *testing.T) {
+	e := startExporter(t, "--config.file=config.example.yml")
+	target := acceptAll(t)
+
+	code, body := e.get(t, "/probe?module=kafka_readiness&target="+target)
+	if code != http.StatusOK {
+		t.Fatalf("/probe: %d %s", code, body)
+	}
+	mustContain(t, "/probe", body, "\nprobe_success 1\n", `probe_kubelet_result{result="success"} 1`, "probe_duration_seconds ")
+
+	code, body = e.get(t, "/probe?module=http_get&target="+freeAddress(t))
+	mustContain(t, "/probe of a closed port", body, "\nprobe_success 0\n", "probe_http_status_code 0")
+	if code != http.StatusOK {
+		t.Errorf("/probe of a failing target: status %d, want 200 with probe_success 0", code)
+	}
+
+	_, body = e.get(t, "/metrics")
+	mustContain(t, "/metrics", body,
+		"kubeprobe_exporter_build_info{",
+		"kubeprobe_exporter_config_last_reload_successful 1",
+		`kubeprobe_exporter_probes_total{module="kafka_readiness",result="success"} 1`,
+		`kubeprobe_exporter_probes_total{module="http_get",result="failure"} 1`,
+		"go_goroutines ", "process_open_fds ")
+
+	_, body = e.get(t, "/")
+	mustContain(t, "the landing page", body, "Recent probes", "kafka_readiness", "http_get", `href="logs?id=0"`)
+	_, body = e.get(t, "/logs?id=0")
+	mustContain(t, "/logs?id=0", body, "Logs for the probe:", "Module configuration (kafka_readiness):")
+	_, body = e.get(t, "/config")
+	mustContain(t, "/config", body, "kafka_readiness:", "nginx_readiness:", "port: 80")
+	for _, path := range []string{"/-/healthy", "/-/ready"} {
+		if code, _ := e.get(t, path); code != http.StatusOK {
+			t.Errorf("%s = %d", path, code)
+		}
+	}
+}
+
+func TestReloadKeepsTheRunningConfigOnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kubeprobe.yml")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("modules:\n  a: {prober: tcp}\n")
+	e := startExporter(t, "--config.file="+path)
+	target := acceptAll(t)
+
+	write("modules:\n  a: {prober: tcp, timeout: soon}\n")
+	code, body := e.post(t, "/-/reload")
+	if code != http.StatusInternalServerError {
+		t.Errorf("POST /-/reload of a bad config = %d, want 500", code)
+	}
+	mustContain(t, "the reload error", body, path+`:2: modules.a.timeout: want a duration such as 1s or 500ms, got "soon"`)
+	_, body = e.get(t, "/metrics")
+	mustContain(t, "/metrics", body, "kubeprobe_exporter_config_last_reload_successful 0")
+	_, body = e.get(t, "/probe?module=a&target="+target)
+	mustContain(t, "a probe with the old config", body, "\nprobe_success 1\n")
+
+	write("modules:\n  b: {prober: tcp}\n")
+	if err := e.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		_, body := e.get(t, "/metrics")
+		return strings.Contains(body, "kubeprobe_exporter_config_last_reload_successful 1")
+	})
+	if code, _ := e.get(t, "/probe?module=b&target="+target); code != http.StatusOK {
+		t.Errorf("module b after SIGHUP: %d", code)
+	}
+	if code, _ := e.get(t, "/probe?module=a&target="+target); code != http.StatusBadRequest {
+		t.Errorf("module a after SIGHUP: %d, want 400", code)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 10s")
+}
+
+func TestConfigCheck(t *testing.T) {
+	if out, err := exec.Command(binary, "--config.file=config.example.yml", "--config.check").CombinedOutput(); err != nil {
+		t.Errorf("--config.check of the example: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yml")
+	os.WriteFile(bad, []byte("modules:\n  a: {prober: ping}\n"), 0o600)
+	out, err := exec.Command(binary, "--config.file="+bad, "--config.check").CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), bad+`:2: modules.a.prober: unknown prober \"ping\"`) {
+		t.Errorf("--config.check of a bad file: exit %d\n%s", exitCode(err), out)
+	}
+}
+
+func TestProbeCommand(t *testing.T) {
+	target := acceptAll(t)
+	out, err := exec.Command(binary, "probe", "--config.file=config.example.yml", "--module=kafka_readiness", target).CombinedOutput()
+	if exitCode(err) != 0 || !strings.HasPrefix(string(out), "SUCCESS: tcp probe of "+target) {
+		t.Errorf("probe of a listener: exit %d\n%s", exitCode(err), out)
+	}
+	mustContain(t, "probe output", string(out), "Metrics that would have been returned:", "probe_success 1")
+
+	closed := freeAddress(t)
+	out, err = exec.Command(binary, "probe", "--config.file=config.example.yml", "--module=kafka_readiness", closed).CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), "dial tcp "+closed+": connect: connection refused") {
+		t.Errorf("probe of a closed port: exit %d\n%s", exitCode(err), out)
+	}
+
+	out, err = exec.Command(binary, "probe", "--config.file=config.example.yml", "--module=nope", target).CombinedOutput()
+	if exitCode(err) != 2 || !strings.Contains(string(out), `unknown module \"nope\"`) {
+		t.Errorf("probe with an unknown module: exit %d\n%s", exitCode(err), out)
+	}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
