@@ -1,0 +1,211 @@
+// Package netlab builds the real-kernel test lab of the brief (§5): two
+// network namespaces, "node" and "pod", joined by a veth pair, with
+// addresses from the benchmarking range 198.18.0.0/15 and the
+// documentation range 2001:db8::/32 only.
+//
+// A test's body runs inside the node namespace in a child process: Run
+// builds the lab, applies the test's setup from outside, then re-executes
+// the test binary under `ip netns exec` with only that test selected. Every
+// thread of the child is then in the node namespace, so sockets the code
+// under test opens, and the sysctls it reads, are the node's.
+package netlab
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// Lab describes the namespaces of one test.
+type Lab struct {
+	Node, Pod          string // namespace names
+	NodeIPv4, PodIPv4  netip.Addr
+	NodeIPv6, PodIPv6  netip.Addr
+	NodeLink, PodLink  string // the veth ends, inside their namespaces
+}
+
+const (
+	envLab  = "KUBEPROBE_NETLAB"      // the child's Lab, as JSON
+	envTest = "KUBEPROBE_NETLAB_TEST" // the test the child runs the body of
+)
+
+var labCount atomic.Int32
+
+// Require skips the test when it cannot build namespaces here (not root,
+// or iproute2/iptables missing), and fails it instead under CI=true,
+// where a missing privilege or tool is a broken environment.
+func Require(t testing.TB) {
+	t.Helper()
+	if inChild() {
+		return
+	}
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root (network namespaces, iptables, AF_PACKET)")
+	}
+	for _, tool := range []string{"ip", "iptables", "ip6tables"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool+" (Debian: iproute2, iptables)")
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "the network-namespace lab needs " + strings.Join(missing, ", ")
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; under CI=true this is a failure, not a skip")
+	}
+	t.Skip(msg + "; run the tests as root (sudo make test) to include it")
+}
+
+// Run builds a lab for t, calls setup in the test process (outside the
+// namespaces: use Exec and Sysctl), then runs body in a child process
+// inside the node namespace. In the child, Run calls only body.
+func Run(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T, l *Lab)) {
+	t.Helper()
+	if l := childLab(t); l != nil {
+		body(t, l)
+		return
+	}
+	Require(t)
+	l := create(t)
+	if setup != nil {
+		setup(t, l)
+	}
+	l.runChild(t)
+}
+
+func inChild() bool { return os.Getenv(envLab) != "" }
+
+// childLab returns the lab when this process is the child running t.
+func childLab(t *testing.T) *Lab {
+	if !inChild() || os.Getenv(envTest) != t.Name() {
+		return nil
+	}
+	var l Lab
+	if err := json.Unmarshal([]byte(os.Getenv(envLab)), &l); err != nil {
+		t.Fatalf("decoding %s: %v", envLab, err)
+	}
+	return &l
+}
+
+// create makes the namespaces and the veth pair, and removes them when
+// the test ends.
+func create(t *testing.T) *Lab {
+	t.Helper()
+	id := fmt.Sprintf("%d-%d", os.Getpid(), labCount.Add(1))
+	l := &Lab{
+		Node: "kpnode-" + id, Pod: "kppod-" + id,
+		NodeIPv4: netip.MustParseAddr("198.18.0.1"), PodIPv4: netip.MustParseAddr("198.18.0.2"),
+		NodeIPv6: netip.MustParseAddr("2001:db8::1"), PodIPv6: netip.MustParseAddr("2001:db8::2"),
+		NodeLink: "vnode", PodLink: "vpod",
+	}
+	hostNode, hostPod := "kn"+strings.ReplaceAll(id, "-", "x"), "kp"+strings.ReplaceAll(id, "-", "x")
+	run(t, "ip", "netns", "add", l.Node)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Node).Run() })
+	run(t, "ip", "netns", "add", l.Pod)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Pod).Run() })
+	run(t, "ip", "link", "add", hostNode, "type", "veth", "peer", "name", hostPod)
+	run(t, "ip", "link", "set", hostNode, "netns", l.Node, "name", l.NodeLink)
+	run(t, "ip", "link", "set", hostPod, "netns", l.Pod, "name", l.PodLink)
+	for _, side := range []struct {
+		ns, link string
+		v4, v6   netip.Addr
+	}{{l.Node, l.NodeLink, l.NodeIPv4, l.NodeIPv6}, {l.Pod, l.PodLink, l.PodIPv4, l.PodIPv6}} {
+		l.Exec(t, side.ns, "ip", "addr", "add", side.v4.String()+"/24", "dev", side.link)
+		// nodad: usable at once, without waiting for duplicate detection.
+		l.Exec(t, side.ns, "ip", "-6", "addr", "add", side.v6.String()+"/64", "dev", side.link, "nodad")
+		l.Exec(t, side.ns, "ip", "link", "set", side.link, "up")
+		l.Exec(t, side.ns, "ip", "link", "set", "lo", "up")
+	}
+	return l
+}
+
+// Exec runs a command inside namespace ns and returns its output.
+func (l *Lab) Exec(t testing.TB, ns string, args ...string) string {
+	t.Helper()
+	return run(t, append([]string{"ip", "netns", "exec", ns}, args...)...)
+}
+
+// Sysctl sets a sysctl inside namespace ns, e.g.
+// Sysctl(t, l.Node, "net.ipv4.ip_local_port_range", "30000 30100").
+func (l *Lab) Sysctl(t testing.TB, ns, key, value string) {
+	t.Helper()
+	l.Exec(t, ns, "sysctl", "-q", "-w", key+"="+value)
+}
+
+// ResetSYNACKsTo installs the NodePort-like owner of the brief: SYN-ACKs
+// arriving at the node for ports lo-hi are answered with a reset, as IPVS
+// does for a NodePort that is also the client's source port.
+func (l *Lab) ResetSYNACKsTo(t testing.TB, lo, hi int) {
+	t.Helper()
+	ports := fmt.Sprintf("%d:%d", lo, hi)
+	for _, ipt := range []string{"iptables", "ip6tables"} {
+		l.Exec(t, l.Node, ipt, "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+			"--dport", ports, "-j", "REJECT", "--reject-with", "tcp-reset")
+	}
+}
+
+// DropSYNACKsTo drops SYN-ACKs arriving at the node for ports lo-hi.
+func (l *Lab) DropSYNACKsTo(t testing.TB, lo, hi int) {
+	t.Helper()
+	ports := fmt.Sprintf("%d:%d", lo, hi)
+	for _, ipt := range []string{"iptables", "ip6tables"} {
+		l.Exec(t, l.Node, ipt, "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+			"--dport", ports, "-j", "DROP")
+	}
+}
+
+func (l *Lab) runChild(t *testing.T) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoded, _ := json.Marshal(l)
+	args := append([]string{"netns", "exec", l.Node, self, "-test.run", runPattern(t.Name()), "-test.v", "-test.count=1"},
+		passedTestFlags()...)
+	cmd := exec.Command("ip", args...)
+	cmd.Env = append(os.Environ(), envLab+"="+string(encoded), envTest+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	t.Logf("inside namespace %s:\n%s", l.Node, out)
+	if err != nil {
+		t.Fatalf("the test failed inside namespace %s: %v", l.Node, err)
+	}
+	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("the test did not run inside namespace %s (pattern %q)", l.Node, runPattern(t.Name()))
+	}
+}
+
+// runPattern selects exactly the test (or subtest) named name.
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// passedTestFlags carries the parent's -test.short over.
+func passedTestFlags() []string {
+	var flags []string
+	if testing.Short() {
+		flags = append(flags, "-test.short")
+	}
+	return flags
+}
+
+func run(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
