@@ -24,10 +24,10 @@ import (
 
 // Lab describes the namespaces of one test.
 type Lab struct {
-	Node, Pod          string // namespace names
-	NodeIPv4, PodIPv4  netip.Addr
-	NodeIPv6, PodIPv6  netip.Addr
-	NodeLink, PodLink  string // the veth ends, inside their namespaces
+	Node, Pod         string // namespace names
+	NodeIPv4, PodIPv4 netip.Addr
+	NodeIPv6, PodIPv6 netip.Addr
+	NodeLink, PodLink string // the veth ends, inside their namespaces
 }
 
 const (
