@@ -31,10 +31,12 @@ func run(args []string) int {
 	app.HelpFlag.Short('h')
 	logs := addLogFlags(app)
 	configFile := app.Flag("config.file", "Probe module configuration file.").Default("kubeprobe.yml").String()
+	tracing := addTracingFlag(app)
 
 	serve := app.Command("serve", "Serve /probe and /metrics (the default command).").Default()
 	sf := serveFlags{
 		configFile:    configFile,
+		tracing:       tracing,
 		web:           kingpinflag.AddFlags(serve, defaultListenAddress),
 		configCheck:   serve.Flag("config.check", "Validate the configuration file, print the result and exit: 0 if valid, 1 if not.").Bool(),
 		timeoutOffset: serve.Flag("timeout-offset", "Seconds to subtract from Prometheus's scrape timeout to give a probe's timeout.").Default("0.5").Float64(),
@@ -44,8 +46,10 @@ func run(args []string) int {
 	probe := app.Command("probe", "Run one probe from the shell, print the verdict and the debug output; exit 0 on success, 1 on failure, 2 if the probe could not be run.")
 	pf := probeFlags{
 		configFile: configFile,
+		tracing:    tracing,
 		module:     probe.Flag("module", "The module to probe with.").Required().String(),
 		timeout:    probe.Flag("timeout", "Override the module's timeout.").Duration(),
+		sourcePort: probe.Flag("source-port", "Override the module's source_port: ephemeral, a port or a range.").String(),
 		target:     probe.Arg("target", "What to probe: host:port, or a URL for http modules.").Required().String(),
 	}
 

@@ -16,8 +16,10 @@ import (
 
 type probeFlags struct {
 	configFile *string
+	tracing    *bool
 	module     *string
 	timeout    *time.Duration
+	sourcePort *string
 	target     *string
 }
 
@@ -45,12 +47,31 @@ func runProbe(f probeFlags, logger log.Logger, out io.Writer) int {
 		level.Error(logger).Log("msg", err)
 		return exitProbeNotRun
 	}
-	timeout := time.Duration(m.Timeout)
+	req := prober.Request{Target: *f.target, ModuleName: *f.module, Module: m, Timeout: time.Duration(m.Timeout)}
 	if *f.timeout > 0 {
-		timeout = *f.timeout
+		req.Timeout = *f.timeout
 	}
-	report := prober.Run(context.Background(), *f.target, *f.module, m, timeout, logger)
+	if *f.sourcePort != "" && m.SourcePortSweep != nil {
+		level.Error(logger).Log("msg", fmt.Sprintf("--source-port: module %q sweeps source ports; probe with a module without source_port_sweep", *f.module))
+		return exitProbeNotRun
+	}
+	if *f.sourcePort != "" {
+		sp, err := config.ParseSourcePort(*f.sourcePort)
+		if err != nil {
+			level.Error(logger).Log("msg", "--source-port="+*f.sourcePort+": "+err.Error())
+			return exitProbeNotRun
+		}
+		req.SourcePort = &sp
+	}
+	tracer := startTracer(*f.tracing, level.NewFilter(logger, level.AllowWarn()))
+	if tracer != nil {
+		defer tracer.Close()
+	}
+	report := prober.NewRunner(tracer, logger).Run(context.Background(), req)
 	fmt.Fprintln(out, verdictLine(report))
+	if !report.Sweep {
+		fmt.Fprintln(out, "Handshake: "+report.HandshakeVerdict())
+	}
 	fmt.Fprintln(out)
 	fmt.Fprint(out, report.DebugOutput())
 	if !report.Success() {

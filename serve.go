@@ -26,6 +26,7 @@ import (
 
 type serveFlags struct {
 	configFile    *string
+	tracing       *bool
 	web           *web.FlagConfig
 	configCheck   *bool
 	timeoutOffset *float64
@@ -52,9 +53,15 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 	}
 	level.Info(logger).Log("msg", "Loaded config file", "file", *f.configFile, "modules", len(sc.Get().Modules))
 
+	tracer := startTracer(*f.tracing, logger)
+	if tracer != nil {
+		defer tracer.Close()
+	}
+	prober.RegisterTracerMetrics(registry, tracer)
 	reloader := newReloader(sc, *f.configFile, logger)
 	history := prober.NewHistory(*f.historyLimit)
-	probeHandler := prober.NewHandler(sc, logger, durationFromSeconds(*f.timeoutOffset), history, registry)
+	runner := prober.NewRunner(tracer, logger)
+	probeHandler := prober.NewHandler(sc, runner, durationFromSeconds(*f.timeoutOffset), history, registry)
 	mux := newMux(routes{
 		registry: registry,
 		probe:    probeHandler,

@@ -26,6 +26,17 @@ type Module struct {
 	KubeletVersion KubeletVersion `yaml:"kubelet_version"`
 	// SourceIPAddress binds the probe's connections to this local address.
 	SourceIPAddress string `yaml:"source_ip_address,omitempty"`
+	// SourcePort is the port the probe's connections come from: the
+	// kernel's choice (ephemeral, as kubelet), one port, or a range.
+	SourcePort SourcePort `yaml:"source_port,omitempty"`
+	// SourcePortStrategy picks a port from a source_port range for each
+	// probe: sequential or random.
+	SourcePortStrategy string `yaml:"source_port_strategy,omitempty"`
+	// SourcePortSweep probes from many source ports in one scrape.
+	SourcePortSweep *SourcePortSweep `yaml:"source_port_sweep,omitempty"`
+	// SourcePortOverride lets the source_port query parameter replace
+	// source_port.
+	SourcePortOverride bool `yaml:"source_port_override,omitempty"`
 	// HTTP holds httpGet's fields; only for prober http.
 	HTTP *HTTPProbe `yaml:"http,omitempty"`
 	// GRPC holds grpc's fields; only for prober grpc.
@@ -64,6 +75,9 @@ func (m *Module) setDefaults() {
 	if m.Prober == "grpc" && m.GRPC == nil {
 		m.GRPC = &GRPCProbe{}
 	}
+	if m.SourcePort.IsRange() && m.SourcePortStrategy == "" {
+		m.SourcePortStrategy = StrategySequential
+	}
 }
 
 func (m *Module) validate(n *yaml.Node) error {
@@ -78,6 +92,23 @@ func (m *Module) validate(n *yaml.Node) error {
 		return keyError(n, "http", "these options are for the http prober, but this module's prober is %s", m.Prober)
 	case m.GRPC != nil && m.Prober != "grpc":
 		return keyError(n, "grpc", "these options are for the grpc prober, but this module's prober is %s", m.Prober)
+	}
+	return m.validateSourcePort(n)
+}
+
+func (m *Module) validateSourcePort(n *yaml.Node) error {
+	sweep := m.SourcePortSweep != nil
+	switch {
+	case m.SourcePortStrategy != "" && !m.SourcePort.IsRange():
+		return keyError(n, "source_port_strategy", "applies to a range of source ports, but source_port is %s", m.SourcePort)
+	case m.SourcePortStrategy != "" && m.SourcePortStrategy != StrategySequential && m.SourcePortStrategy != StrategyRandom:
+		return keyError(n, "source_port_strategy", "%q: use %s or %s", m.SourcePortStrategy, StrategySequential, StrategyRandom)
+	case sweep && !m.SourcePort.IsEphemeral():
+		return keyError(n, "source_port_sweep", "source_port and source_port_sweep are alternatives: set one of them")
+	case sweep && m.Prober != "tcp":
+		return keyError(n, "source_port_sweep", "sweeps test the TCP handshake only: use it in a module whose prober is tcp, against the same host:port")
+	case sweep && m.SourcePortOverride:
+		return keyError(n, "source_port_override", "lets the source_port parameter replace source_port; it does not apply to a source_port_sweep")
 	}
 	return nil
 }

@@ -6,62 +6,78 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"golang.org/x/sys/unix"
 )
 
 // Dialer opens every TCP connection of one probe — the tcp probe's, each
 // HTTP request's (redirects included) and the gRPC channel's — the way
-// kubelet's dialer would, and keeps a record of each attempt for the
-// probe's metrics.
+// kubelet's dialer would, from the source address the module asks for,
+// and keeps a record of each attempt with its handshake verdict.
 type Dialer struct {
-	localIP netip.Addr // zero: let the kernel choose, as kubelet does
+	local   netip.AddrPort // an unset IP and port 0: the kernel chooses, as for kubelet
 	lingers bool
+	tracer  *Tracer // nil when tracing is off
 	log     log.Logger
+	// probeDone ends every connect still in progress when the prober has
+	// returned, even those a client library dials with a context of its
+	// own. It is not the probe's deadline: at the deadline the client's
+	// own timeout must win, so that failures read as kubelet's do.
+	probeDone context.Context
+	inflight  sync.WaitGroup
 
 	mu         sync.Mutex
 	dnsSeconds float64
 	ipProtocol int
-	attempts   []Attempt
+	attempts   []*Attempt
 }
 
-// Attempt is one connect(2) of a probe.
+// Attempt is one connect of a probe.
 type Attempt struct {
+	// Requested is the source address asked for: an unset IP and port 0
+	// when the kernel chooses. Local is what the socket got.
+	Requested     netip.AddrPort
 	Local, Remote netip.AddrPort
 	Start         time.Time
 	Duration      time.Duration
 	Err           error
-}
-
-// NewDialer returns a dialer for one probe. localIP may be the zero Addr.
-func NewDialer(localIP netip.Addr, k kubelet, logger log.Logger) *Dialer {
-	return &Dialer{localIP: localIP, lingers: k.lingers, log: logger}
+	Outcome       HandshakeOutcome
+	Segments      []segment
+	Wire          wireCounts
 }
 
 // DialContext resolves address and connects to it. Its errors read exactly
 // like those of Go's net.Dialer, which is what kubelet reports.
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(address)
+	remote, err := d.resolveAddress(ctx, network, address)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	conn, _, err := d.connect(ctx, remote, socketOptions{local: d.local, lingers: d.lingers})
+	return conn, err
+}
+
+// resolveAddress turns host:port into the address kubelet's dialer tries first.
+func (d *Dialer) resolveAddress(ctx context.Context, network, address string) (netip.AddrPort, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return netip.AddrPort{}, err
 	}
 	ip, err := d.resolve(ctx, host)
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+		return netip.AddrPort{}, err
 	}
 	portNum, err := net.LookupPort(network, port)
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+		return netip.AddrPort{}, err
 	}
-	return d.connect(ctx, netip.AddrPortFrom(ip, uint16(portNum)))
+	return netip.AddrPortFrom(ip, uint16(portNum)), nil
 }
 
-// resolve turns a host into the one address kubelet's dialer would try
-// first, and accounts the lookup time to the probe.
+// resolve turns a host into one address and accounts the lookup time to
+// the probe.
 func (d *Dialer) resolve(ctx context.Context, host string) (netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		d.setProtocol(ip)
@@ -84,9 +100,9 @@ func (d *Dialer) resolve(ctx context.Context, host string) (netip.Addr, error) {
 // lookupNetwork keeps a lookup to the family of the source address.
 func (d *Dialer) lookupNetwork() string {
 	switch {
-	case !d.localIP.IsValid():
+	case !d.local.Addr().IsValid():
 		return "ip"
-	case d.localIP.Unmap().Is4():
+	case d.local.Addr().Is4():
 		return "ip4"
 	}
 	return "ip6"
@@ -101,48 +117,64 @@ func (d *Dialer) setProtocol(ip netip.Addr) {
 	}
 }
 
-// connect opens one TCP connection and records the attempt.
-func (d *Dialer) connect(ctx context.Context, remote netip.AddrPort) (net.Conn, error) {
-	nd := net.Dialer{Control: d.control}
-	if d.localIP.IsValid() {
-		nd.LocalAddr = &net.TCPAddr{IP: d.localIP.AsSlice()}
+// connect opens one TCP connection, traced, and records the attempt.
+func (d *Dialer) connect(ctx context.Context, remote netip.AddrPort, opts socketOptions) (net.Conn, *Attempt, error) {
+	d.inflight.Add(1)
+	defer d.inflight.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if d.probeDone != nil {
+		defer context.AfterFunc(d.probeDone, cancel)()
 	}
-	start := time.Now()
-	conn, err := nd.DialContext(ctx, "tcp", remote.String())
-	a := Attempt{Remote: remote, Start: start, Duration: time.Since(start), Err: err}
-	if conn != nil {
-		a.Local = conn.LocalAddr().(*net.TCPAddr).AddrPort()
-	}
+	a := &Attempt{Requested: opts.local, Remote: remote, Start: time.Now()}
+	h := d.tracer.Begin(remote)
+	conn, local, err := connectTCP(ctx, remote, opts, h)
+	a.Duration = time.Since(a.Start)
+	a.Local, a.Err = local, err
+	a.Segments = h.Finish()
+	a.Wire = countWire(a.Segments, local)
+	a.Outcome = classifyHandshake(err, a.Wire, d.tracer != nil)
 	d.record(a)
-	return conn, err
+	if err != nil {
+		return nil, a, &net.OpError{Op: "dial", Net: "tcp", Source: sourceAddr(opts.local), Addr: net.TCPAddrFromAddrPort(remote), Err: err}
+	}
+	return conn, a, nil
 }
 
-// control sets the socket options kubelet sets before connecting.
-func (d *Dialer) control(_, _ string, c syscall.RawConn) error {
-	if !d.lingers {
+// SourcePort is the port the connect had, or asked for if it got none.
+func (a *Attempt) SourcePort() uint16 {
+	if a.Local.Port() != 0 {
+		return a.Local.Port()
+	}
+	return a.Requested.Port()
+}
+
+// sourceAddr is what Go's dialer puts in its errors: the configured local
+// address, none when the kernel chooses.
+func sourceAddr(local netip.AddrPort) net.Addr {
+	if !local.Addr().IsValid() && local.Port() == 0 {
 		return nil
 	}
-	var sockErr error
-	err := c.Control(func(fd uintptr) {
-		sockErr = unix.SetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 1})
-	})
-	if err != nil {
-		return err
-	}
-	return sockErr
+	return &net.TCPAddr{IP: local.Addr().AsSlice(), Port: int(local.Port())}
 }
 
-func (d *Dialer) record(a Attempt) {
+func (d *Dialer) record(a *Attempt) {
+	level.Debug(d.log).Log("msg", "Connect ended", "local", a.Local, "remote", a.Remote, "outcome", a.Outcome,
+		"duration_seconds", a.Duration.Seconds(), "err", a.Err)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.attempts = append(d.attempts, a)
 }
 
+// wait returns when no connect is in progress. Call it once probeDone has
+// ended, which ends every connect.
+func (d *Dialer) wait() { d.inflight.Wait() }
+
 // Attempts returns every connect attempt so far, oldest first.
-func (d *Dialer) Attempts() []Attempt {
+func (d *Dialer) Attempts() []*Attempt {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]Attempt(nil), d.attempts...)
+	return append([]*Attempt(nil), d.attempts...)
 }
 
 // DNSLookupSeconds is the time spent resolving host names.
@@ -158,3 +190,6 @@ func (d *Dialer) IPProtocol() int {
 	defer d.mu.Unlock()
 	return d.ipProtocol
 }
+
+// Traced reports whether the handshakes are traced from the packets.
+func (d *Dialer) Traced() bool { return d.tracer != nil }

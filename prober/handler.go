@@ -3,11 +3,11 @@ package prober
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -17,7 +17,7 @@ import (
 // Handler serves /probe?target=&module=[&debug=true].
 type Handler struct {
 	config        *config.SafeConfig
-	logger        log.Logger
+	runner        *Runner
 	timeoutOffset time.Duration
 	history       *History
 
@@ -26,10 +26,10 @@ type Handler struct {
 }
 
 // NewHandler registers the handler's own metrics with reg.
-func NewHandler(c *config.SafeConfig, logger log.Logger, timeoutOffset time.Duration, h *History, reg prometheus.Registerer) *Handler {
+func NewHandler(c *config.SafeConfig, runner *Runner, timeoutOffset time.Duration, h *History, reg prometheus.Registerer) *Handler {
 	handler := &Handler{
 		config:        c,
-		logger:        logger,
+		runner:        runner,
 		timeoutOffset: timeoutOffset,
 		history:       h,
 		moduleUnknown: prometheus.NewCounter(prometheus.CounterOpts{
@@ -65,8 +65,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	sourcePort, err := sourcePortParam(params, name, module)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 
-	report := Run(r.Context(), target, name, module, timeout, h.logger)
+	report := h.runner.Run(r.Context(), Request{
+		Target: target, ModuleName: name, Module: module, Timeout: timeout, SourcePort: sourcePort,
+	})
 	h.probes.WithLabelValues(name, resultLabel(report.Success())).Inc()
 	h.history.Add(report)
 
@@ -103,6 +110,22 @@ func probeTimeout(r *http.Request, m config.Module, offset time.Duration) (time.
 		return scrapeLimit, nil
 	}
 	return timeout, nil
+}
+
+// sourcePortParam reads the source_port parameter, which only a module
+// with source_port_override takes.
+func sourcePortParam(params url.Values, name string, m config.Module) (*config.SourcePort, error) {
+	if !params.Has("source_port") {
+		return nil, nil
+	}
+	if !m.SourcePortOverride {
+		return nil, fmt.Errorf("module %q does not take a source_port parameter: set source_port_override: true in its configuration", name)
+	}
+	sp, err := config.ParseSourcePort(params.Get("source_port"))
+	if err != nil {
+		return nil, fmt.Errorf("source_port %q: %s", params.Get("source_port"), err)
+	}
+	return &sp, nil
 }
 
 func resultLabel(success bool) string {

@@ -28,7 +28,7 @@ func newTestHandler(t *testing.T, configYAML string) (*Handler, *prometheus.Regi
 	if err := sc.Reload(path); err != nil {
 		t.Fatal(err)
 	}
-	return NewHandler(sc, log.NewNopLogger(), 500*time.Millisecond, NewHistory(10), reg), reg
+	return NewHandler(sc, NewRunner(nil, log.NewNopLogger()), 500*time.Millisecond, NewHistory(10), reg), reg
 }
 
 func get(t *testing.T, h http.Handler, url string, header http.Header) (int, string) {

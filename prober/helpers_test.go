@@ -29,7 +29,8 @@ func runProbe(t testing.TB, target string, m config.Module) *Report {
 	if err := CheckTarget(target, m); err != nil {
 		t.Fatalf("CheckTarget: %v", err)
 	}
-	return Run(context.Background(), target, "m", m, time.Duration(m.Timeout), log.NewNopLogger())
+	req := Request{Target: target, ModuleName: "m", Module: m, Timeout: time.Duration(m.Timeout)}
+	return NewRunner(nil, log.NewNopLogger()).Run(context.Background(), req)
 }
 
 // metric returns the value of a probe gauge with the given label pairs

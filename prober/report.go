@@ -3,6 +3,7 @@ package prober
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -22,7 +23,13 @@ type Report struct {
 	Outcome    Outcome
 	Duration   time.Duration
 	Registry   *prometheus.Registry
-	log        lockedBuffer
+	// Attempts are the probe's connects, oldest first.
+	Attempts []*Attempt
+	// Traced: the handshakes were judged from their packets.
+	Traced bool
+	// Sweep: the probe was a source-port sweep.
+	Sweep bool
+	log   lockedBuffer
 }
 
 // Success is probe_success: kubelet's result was success or warning.
@@ -33,6 +40,7 @@ func (r *Report) Success() bool { return r.Outcome.Result != Failure }
 func (r *Report) DebugOutput() string {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Logs for the probe:\n%s\n", r.log.String())
+	r.writeHandshakes(&b)
 	fmt.Fprintf(&b, "Kubelet's verdict: %s\n", r.Outcome.Result)
 	if r.Outcome.Output != "" {
 		fmt.Fprintf(&b, "Kubelet's output: %s\n", r.Outcome.Output)
@@ -49,6 +57,49 @@ func (r *Report) DebugOutput() string {
 	}
 	fmt.Fprintf(&b, "\n\nModule configuration (%s):\n%s", r.ModuleName, r.Module)
 	return b.String()
+}
+
+// maxSweepTimelines bounds the timelines a sweep's debug output shows.
+const maxSweepTimelines = 10
+
+// writeHandshakes prints each connect's packet timeline and verdict; for a
+// sweep, only those of failing ports.
+func (r *Report) writeHandshakes(w io.Writer) {
+	if !r.Traced {
+		fmt.Fprintln(w, "Handshake tracing is off (no CAP_NET_RAW): verdicts come from the connect errors alone.")
+	}
+	shown := 0
+	for i, a := range r.Attempts {
+		if r.Sweep && (a.Outcome == Established || shown == maxSweepTimelines) {
+			continue
+		}
+		shown++
+		fmt.Fprintf(w, "Handshake %d of %d, %s > %s:\n", i+1, len(r.Attempts), describeSource(a), a.Remote)
+		if r.Traced {
+			writeTimeline(w, a)
+		}
+		fmt.Fprintf(w, "Verdict: %s\n\n", a.Verdict(r.Traced))
+	}
+}
+
+// describeSource names where a connect came from.
+func describeSource(a *Attempt) string {
+	switch {
+	case a.Local.IsValid():
+		return a.Local.String()
+	case a.Requested.Port() != 0:
+		return fmt.Sprintf("port %d", a.Requested.Port())
+	}
+	return "a port the kernel chooses"
+}
+
+// HandshakeVerdict explains the last connect in a sentence, or says there
+// was none.
+func (r *Report) HandshakeVerdict() string {
+	if len(r.Attempts) == 0 {
+		return "no TCP connection was attempted"
+	}
+	return r.Attempts[len(r.Attempts)-1].Verdict(r.Traced)
 }
 
 // lockedBuffer is a buffer that goroutines of one probe (the HTTP

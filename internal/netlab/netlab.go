@@ -69,6 +69,19 @@ func Require(t testing.TB) {
 // inside the node namespace. In the child, Run calls only body.
 func Run(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T, l *Lab)) {
 	t.Helper()
+	run(t, setup, body, false)
+}
+
+// RunWithoutNetRaw is Run with the child stripped of CAP_NET_RAW, as an
+// exporter that was not granted it runs: it can open TCP sockets but no
+// packet capture.
+func RunWithoutNetRaw(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T, l *Lab)) {
+	t.Helper()
+	run(t, setup, body, true)
+}
+
+func run(t *testing.T, setup, body func(t *testing.T, l *Lab), dropNetRaw bool) {
+	t.Helper()
 	if l := childLab(t); l != nil {
 		body(t, l)
 		return
@@ -78,7 +91,7 @@ func Run(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T,
 	if setup != nil {
 		setup(t, l)
 	}
-	l.runChild(t)
+	l.runChild(t, dropNetRaw)
 }
 
 func inChild() bool { return os.Getenv(envLab) != "" }
@@ -107,13 +120,13 @@ func create(t *testing.T) *Lab {
 		NodeLink: "vnode", PodLink: "vpod",
 	}
 	hostNode, hostPod := "kn"+strings.ReplaceAll(id, "-", "x"), "kp"+strings.ReplaceAll(id, "-", "x")
-	run(t, "ip", "netns", "add", l.Node)
+	command(t, "ip", "netns", "add", l.Node)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Node).Run() })
-	run(t, "ip", "netns", "add", l.Pod)
+	command(t, "ip", "netns", "add", l.Pod)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Pod).Run() })
-	run(t, "ip", "link", "add", hostNode, "type", "veth", "peer", "name", hostPod)
-	run(t, "ip", "link", "set", hostNode, "netns", l.Node, "name", l.NodeLink)
-	run(t, "ip", "link", "set", hostPod, "netns", l.Pod, "name", l.PodLink)
+	command(t, "ip", "link", "add", hostNode, "type", "veth", "peer", "name", hostPod)
+	command(t, "ip", "link", "set", hostNode, "netns", l.Node, "name", l.NodeLink)
+	command(t, "ip", "link", "set", hostPod, "netns", l.Pod, "name", l.PodLink)
 	for _, side := range []struct {
 		ns, link string
 		v4, v6   netip.Addr
@@ -130,7 +143,7 @@ func create(t *testing.T) *Lab {
 // Exec runs a command inside namespace ns and returns its output.
 func (l *Lab) Exec(t testing.TB, ns string, args ...string) string {
 	t.Helper()
-	return run(t, append([]string{"ip", "netns", "exec", ns}, args...)...)
+	return command(t, append([]string{"ip", "netns", "exec", ns}, args...)...)
 }
 
 // Sysctl sets a sysctl inside namespace ns, e.g.
@@ -162,15 +175,20 @@ func (l *Lab) DropSYNACKsTo(t testing.TB, lo, hi int) {
 	}
 }
 
-func (l *Lab) runChild(t *testing.T) {
+func (l *Lab) runChild(t *testing.T, dropNetRaw bool) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	encoded, _ := json.Marshal(l)
-	args := append([]string{"netns", "exec", l.Node, self, "-test.run", runPattern(t.Name()), "-test.v", "-test.count=1"},
-		passedTestFlags()...)
+	args := []string{"netns", "exec", l.Node}
+	if dropNetRaw {
+		// Out of the bounding set, the capability is gone after exec even
+		// for root. setpriv is util-linux's, on every Debian system.
+		args = append(args, "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw")
+	}
+	args = append(append(args, self, "-test.run", runPattern(t.Name()), "-test.v", "-test.count=1"), passedTestFlags()...)
 	cmd := exec.Command("ip", args...)
 	cmd.Env = append(os.Environ(), envLab+"="+string(encoded), envTest+"="+t.Name())
 	out, err := cmd.CombinedOutput()
@@ -201,7 +219,7 @@ func passedTestFlags() []string {
 	return flags
 }
 
-func run(t testing.TB, args ...string) string {
+func command(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
 	if err != nil {

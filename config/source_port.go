@@ -1,0 +1,174 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// PortRange is an inclusive range of TCP ports; one port has First == Last.
+type PortRange struct {
+	First, Last int
+}
+
+// ParsePortRange reads "30080" or "30000-32767".
+func ParsePortRange(s string) (PortRange, error) {
+	first, last, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	lo, err := parsePortNumber(first)
+	if err != nil {
+		return PortRange{}, err
+	}
+	if !isRange {
+		return PortRange{lo, lo}, nil
+	}
+	hi, err := parsePortNumber(last)
+	if err != nil {
+		return PortRange{}, err
+	}
+	if hi < lo {
+		return PortRange{}, fmt.Errorf("range %q ends before it starts", s)
+	}
+	return PortRange{lo, hi}, nil
+}
+
+func parsePortNumber(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%q is not a port: use 1 to 65535", s)
+	}
+	return n, nil
+}
+
+// Size is the number of ports in the range.
+func (r PortRange) Size() int { return r.Last - r.First + 1 }
+
+// Contains reports whether port is in the range.
+func (r PortRange) Contains(port int) bool { return port >= r.First && port <= r.Last }
+
+func (r PortRange) String() string {
+	if r.First == r.Last {
+		return strconv.Itoa(r.First)
+	}
+	return fmt.Sprintf("%d-%d", r.First, r.Last)
+}
+
+// UnmarshalYAML takes 30080 or "30000-32767".
+func (r *PortRange) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return errorAt(n, "want a port or a range such as 30000-32767, got %s", describeNode(n))
+	}
+	parsed, err := ParsePortRange(n.Value)
+	if err != nil {
+		return errorAt(n, "%s", err)
+	}
+	*r = parsed
+	return nil
+}
+
+// MarshalYAML writes the range as it is written in the file.
+func (r PortRange) MarshalYAML() (any, error) { return r.String(), nil }
+
+// SourcePort says where a probe's connections come from: the kernel's
+// choice, as kubelet's (the zero value, written "ephemeral"), one port, or
+// a range from which each probe takes one.
+type SourcePort struct {
+	Ports PortRange
+}
+
+// Ephemeral is the source_port value that leaves the choice to the kernel.
+const Ephemeral = "ephemeral"
+
+// ParseSourcePort reads "ephemeral", "30080" or "30000-32767".
+func ParseSourcePort(s string) (SourcePort, error) {
+	if s == Ephemeral || s == "" {
+		return SourcePort{}, nil
+	}
+	r, err := ParsePortRange(s)
+	if err != nil {
+		return SourcePort{}, fmt.Errorf("%s; or use %q to let the kernel choose, as kubelet does", err, Ephemeral)
+	}
+	return SourcePort{r}, nil
+}
+
+// IsEphemeral reports whether the kernel chooses the port.
+func (s SourcePort) IsEphemeral() bool { return s.Ports == PortRange{} }
+
+// IsRange reports whether each probe picks one port out of several.
+func (s SourcePort) IsRange() bool { return s.Ports.Size() > 1 }
+
+func (s SourcePort) String() string {
+	if s.IsEphemeral() {
+		return Ephemeral
+	}
+	return s.Ports.String()
+}
+
+// UnmarshalYAML takes ephemeral, 30080 or 30000-32767.
+func (s *SourcePort) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return errorAt(n, "want %s, a port or a range such as 30000-32767, got %s", Ephemeral, describeNode(n))
+	}
+	parsed, err := ParseSourcePort(n.Value)
+	if err != nil {
+		return errorAt(n, "%s", err)
+	}
+	*s = parsed
+	return nil
+}
+
+// MarshalYAML writes the value as it is written in the file.
+func (s SourcePort) MarshalYAML() (any, error) { return s.String(), nil }
+
+// IsZero lets omitempty leave out the kernel's choice.
+func (s SourcePort) IsZero() bool { return s.IsEphemeral() }
+
+// Source port strategies: how a probe picks its port from a range.
+const (
+	StrategySequential = "sequential"
+	StrategyRandom     = "random"
+)
+
+// SourcePortSweep probes a target once from each of many source ports in
+// one scrape, to find the ports something on the node has poisoned.
+type SourcePortSweep struct {
+	// Range holds the ports to sweep.
+	Range PortRange `yaml:"range"`
+	// Count ports are swept per scrape, continuing where the previous
+	// scrape stopped; 0 sweeps the whole range.
+	Count int `yaml:"count,omitempty"`
+	// Parallelism bounds the connects in flight at once.
+	Parallelism int `yaml:"parallelism,omitempty"`
+}
+
+const defaultSweepParallelism = 16
+
+// UnmarshalYAML decodes a sweep strictly, defaults and validates it.
+func (s *SourcePortSweep) UnmarshalYAML(n *yaml.Node) error {
+	type plain SourcePortSweep
+	*s = SourcePortSweep{}
+	if err := decodeStrict(n, (*plain)(s)); err != nil {
+		return err
+	}
+	if s.Parallelism == 0 {
+		s.Parallelism = defaultSweepParallelism
+	}
+	switch {
+	case s.Range.First == 0:
+		return keyError(n, "range", "missing: give the ports to sweep, e.g. 30000-32767")
+	case s.Count < 0 || s.Count > s.Range.Size():
+		return keyError(n, "count", "%d: sweep 1 to %d ports of %s, or leave it out for all of them", s.Count, s.Range.Size(), s.Range)
+	case s.Parallelism < 1 || s.Parallelism > 1024:
+		return keyError(n, "parallelism", "%d: use 1 to 1024", s.Parallelism)
+	}
+	return nil
+}
+
+// PortsPerScrape is how many ports one scrape sweeps.
+func (s SourcePortSweep) PortsPerScrape() int {
+	if s.Count == 0 {
+		return s.Range.Size()
+	}
+	return s.Count
+}

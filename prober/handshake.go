@@ -1,0 +1,128 @@
+package prober
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"syscall"
+)
+
+// HandshakeOutcome is what became of one TCP connect, judged from the
+// packets it caused where they were captured, else from the error.
+type HandshakeOutcome string
+
+// The outcomes, as the brief (§3) defines them.
+const (
+	// Established: SYN, SYN-ACK, ACK.
+	Established HandshakeOutcome = "established"
+	// Refused: the SYN was answered by a reset; nothing listens.
+	Refused HandshakeOutcome = "refused"
+	// ResetAfterSYNACK: the SYN-ACK arrived and a reset left this host for
+	// it; something here (IPVS, a NodePort rule) owns the source port.
+	ResetAfterSYNACK HandshakeOutcome = "reset_after_synack"
+	// SYNACKDropped: the SYN-ACK arrived and nothing answered it.
+	SYNACKDropped HandshakeOutcome = "synack_dropped"
+	// Timeout: no SYN-ACK came back at all.
+	Timeout HandshakeOutcome = "timeout"
+	// Unreachable: an ICMP unreachable came back, or there is no route.
+	Unreachable HandshakeOutcome = "unreachable"
+	// SourcePortUnavailable: the source port could not be had; nothing
+	// was sent.
+	SourcePortUnavailable HandshakeOutcome = "source_port_unavailable"
+	// HandshakeError: anything else; the error is in the debug output.
+	HandshakeError HandshakeOutcome = "error"
+)
+
+// HandshakeOutcomes lists every outcome, in the order metrics show them.
+var HandshakeOutcomes = []HandshakeOutcome{
+	Established, Refused, ResetAfterSYNACK, SYNACKDropped, Timeout, Unreachable, SourcePortUnavailable, HandshakeError,
+}
+
+// classifyHandshake judges a connect by its error and, where the error
+// leaves it open (the connect timed out or was abandoned), by the wire.
+func classifyHandshake(err error, wire wireCounts, traced bool) HandshakeOutcome {
+	if err == nil {
+		return Established
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.ECONNREFUSED:
+			return Refused
+		case syscall.EHOSTUNREACH, syscall.ENETUNREACH:
+			return Unreachable
+		case syscall.EADDRINUSE, syscall.EADDRNOTAVAIL:
+			return SourcePortUnavailable
+		case syscall.ETIMEDOUT:
+			return fromWire(wire, traced)
+		}
+	}
+	if gaveUp(err) {
+		return fromWire(wire, traced)
+	}
+	return HandshakeError
+}
+
+// gaveUp reports an error that ends a connect still in progress.
+func gaveUp(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, errCanceled) || errors.Is(err, errAbandoned)
+}
+
+// fromWire tells apart the ways a connect can hang, which its error alone
+// cannot: all of them end in a timeout.
+func fromWire(w wireCounts, traced bool) HandshakeOutcome {
+	switch {
+	case !traced:
+		return Timeout
+	case w.synAckReceived > 0 && w.rstSentAfterSYNACK > 0:
+		return ResetAfterSYNACK
+	case w.synAckReceived > 0:
+		return SYNACKDropped
+	case w.rstReceived > 0:
+		// The SYN was refused on the wire, but the reset never reached
+		// the socket: something on this host dropped it.
+		return Refused
+	}
+	return Timeout
+}
+
+// wireCounts sums up a connect's segments.
+type wireCounts struct {
+	synSent, synAckReceived, rstSent, rstReceived int
+	// rstSentAfterSYNACK counts resets this host sent once a SYN-ACK had
+	// arrived: the signature of a source port owned by something else.
+	rstSentAfterSYNACK int
+}
+
+func countWire(segments []segment, local netip.AddrPort) wireCounts {
+	var w wireCounts
+	for _, s := range segments {
+		fromLocal := s.src == local
+		switch {
+		case fromLocal && s.isSYN():
+			w.synSent++
+		case !fromLocal && s.isSYNACK():
+			w.synAckReceived++
+		case fromLocal && s.isRST():
+			w.rstSent++
+			if w.synAckReceived > 0 {
+				w.rstSentAfterSYNACK++
+			}
+		case !fromLocal && s.isRST():
+			w.rstReceived++
+		}
+	}
+	return w
+}
+
+func (w wireCounts) add(o wireCounts) wireCounts {
+	return wireCounts{
+		synSent:            w.synSent + o.synSent,
+		synAckReceived:     w.synAckReceived + o.synAckReceived,
+		rstSent:            w.rstSent + o.rstSent,
+		rstReceived:        w.rstReceived + o.rstReceived,
+		rstSentAfterSYNACK: w.rstSentAfterSYNACK + o.rstSentAfterSYNACK,
+	}
+}

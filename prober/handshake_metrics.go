@@ -1,0 +1,75 @@
+package prober
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// registerHandshakeMetrics reports the TCP handshakes under a probe. The
+// outcome, source port and connect time are the last connection's (the
+// one a failure stopped at); the packet counts cover all of them.
+func registerHandshakeMetrics(reg prometheus.Registerer, attempts []*Attempt, traced bool) {
+	outcome, port, seconds := HandshakeError, 0.0, 0.0
+	var wire wireCounts
+	for _, a := range attempts {
+		wire = wire.add(a.Wire)
+	}
+	if n := len(attempts); n > 0 {
+		last := attempts[n-1]
+		outcome, port, seconds = last.Outcome, float64(last.SourcePort()), last.Duration.Seconds()
+	}
+	reg.MustRegister(outcomeStateSet("probe_tcp_handshake_outcome",
+		"What became of the probe's TCP handshake, one series per outcome (1 for the one that happened).", outcome))
+	gauges := []struct {
+		name, help string
+		value      float64
+	}{
+		{"probe_tcp_source_port", "The source port of the probe's connection, 0 if none was had.", port},
+		{"probe_tcp_connect_duration_seconds", "How long the connect took, until established or given up.", seconds},
+		{"probe_tcp_syn_sent", "SYN segments sent, retransmissions included.", float64(wire.synSent)},
+		{"probe_tcp_synack_received", "SYN-ACK segments received.", float64(wire.synAckReceived)},
+		{"probe_tcp_rst_sent", "RST segments this host sent on the probe's connections.", float64(wire.rstSent)},
+		{"probe_tcp_rst_received", "RST segments received on the probe's connections.", float64(wire.rstReceived)},
+	}
+	for _, g := range gauges {
+		reg.MustRegister(constGauge(g.name, g.help, g.value))
+	}
+	reg.MustRegister(traceAvailable(traced))
+}
+
+func traceAvailable(traced bool) prometheus.Gauge {
+	return constGauge("probe_tcp_trace_available",
+		"1 if the handshake was judged from its packets, 0 if from the error alone (no CAP_NET_RAW).", boolValue(traced))
+}
+
+// registerSweepMetrics reports a source-port sweep.
+func registerSweepMetrics(reg prometheus.Registerer, attempts []*Attempt, traced bool) {
+	counts := map[HandshakeOutcome]int{}
+	for _, a := range attempts {
+		counts[a.Outcome]++
+	}
+	byOutcome := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "probe_source_port_sweep_outcome_ports",
+		Help: "Source ports of the sweep by the outcome of their handshake.",
+	}, []string{"outcome"})
+	for _, o := range HandshakeOutcomes {
+		byOutcome.WithLabelValues(string(o)).Set(float64(counts[o]))
+	}
+	reg.MustRegister(byOutcome,
+		constGauge("probe_source_port_sweep_ports", "Source ports the sweep tried before its timeout.", float64(len(attempts))),
+		traceAvailable(traced))
+}
+
+// outcomeStateSet is a gauge per outcome, 1 for the one that happened.
+func outcomeStateSet(name, help string, happened HandshakeOutcome) prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"outcome"})
+	for _, o := range HandshakeOutcomes {
+		g.WithLabelValues(string(o)).Set(boolValue(o == happened))
+	}
+	return g
+}
+
+func constGauge(name, help string, value float64) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	g.Set(value)
+	return g
+}

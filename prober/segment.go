@@ -1,0 +1,133 @@
+package prober
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// segment is one TCP segment with SYN or RST set, as the capture saw it
+// cross an interface of this host.
+type segment struct {
+	at       time.Time
+	src, dst netip.AddrPort
+	flags    uint8
+	seq, ack uint32
+	ifindex  int
+	// outgoing: the kernel handed the packet to an interface to send
+	// (PACKET_OUTGOING); otherwise it arrived at this host.
+	outgoing bool
+}
+
+func (s segment) has(flags uint8) bool { return s.flags&flags == flags }
+
+// isSYN is a connection request; isSYNACK its answer.
+func (s segment) isSYN() bool    { return s.has(tcpSYN) && !s.has(tcpACK) }
+func (s segment) isSYNACK() bool { return s.has(tcpSYN | tcpACK) }
+func (s segment) isRST() bool    { return s.has(tcpRST) }
+
+// flagString writes flags the way tcpdump does: S, R, F, and "." for ACK.
+func (s segment) flagString() string {
+	var b strings.Builder
+	for _, f := range []struct {
+		bit  uint8
+		name string
+	}{{tcpSYN, "S"}, {tcpFIN, "F"}, {tcpRST, "R"}, {tcpACK, "."}} {
+		if s.has(f.bit) {
+			b.WriteString(f.name)
+		}
+	}
+	return b.String()
+}
+
+func (s segment) String() string {
+	text := fmt.Sprintf("%s > %s [%s] seq %d", s.src, s.dst, s.flagString(), s.seq)
+	if s.has(tcpACK) {
+		text += fmt.Sprintf(" ack %d", s.ack)
+	}
+	return text
+}
+
+// segmentDecoder decodes captured IP packets without allocating per
+// packet. It is not safe for concurrent use: the capture's reader owns it.
+type segmentDecoder struct {
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	tcp     layers.TCP
+	from4   *gopacket.DecodingLayerParser
+	from6   *gopacket.DecodingLayerParser
+	decoded []gopacket.LayerType
+}
+
+func newSegmentDecoder() *segmentDecoder {
+	d := &segmentDecoder{}
+	d.from4 = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv4, &d.ip4, &d.tcp)
+	d.from6 = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv6, &d.ip6, &d.tcp)
+	// The capture cuts payloads off; TCP's payload is all that can be left.
+	d.from4.IgnoreUnsupported = true
+	d.from6.IgnoreUnsupported = true
+	return d
+}
+
+// decode parses data, an IP packet whose link-layer protocol is
+// ethertype, into a segment. It reports false for anything but TCP.
+func (d *segmentDecoder) decode(data []byte, ethertype uint16) (segment, bool) {
+	var parser *gopacket.DecodingLayerParser
+	switch layers.EthernetType(ethertype) {
+	case layers.EthernetTypeIPv4:
+		parser = d.from4
+	case layers.EthernetTypeIPv6:
+		parser = d.from6
+	default:
+		return segment{}, false
+	}
+	// An error after the TCP header (a cut-off payload) does not matter.
+	_ = parser.DecodeLayers(data, &d.decoded)
+	if !decodedTCP(d.decoded) {
+		return segment{}, false
+	}
+	var src, dst netip.Addr
+	if parser == d.from4 {
+		src, dst = addrFrom(d.ip4.SrcIP), addrFrom(d.ip4.DstIP)
+	} else {
+		src, dst = addrFrom(d.ip6.SrcIP), addrFrom(d.ip6.DstIP)
+	}
+	return segment{
+		src:   netip.AddrPortFrom(src, uint16(d.tcp.SrcPort)),
+		dst:   netip.AddrPortFrom(dst, uint16(d.tcp.DstPort)),
+		flags: tcpFlags(&d.tcp),
+		seq:   d.tcp.Seq,
+		ack:   d.tcp.Ack,
+	}, true
+}
+
+func decodedTCP(types []gopacket.LayerType) bool {
+	for _, t := range types {
+		if t == layers.LayerTypeTCP {
+			return true
+		}
+	}
+	return false
+}
+
+func addrFrom(ip []byte) netip.Addr {
+	a, _ := netip.AddrFromSlice(ip)
+	return a.Unmap()
+}
+
+func tcpFlags(t *layers.TCP) uint8 {
+	var f uint8
+	for _, bit := range []struct {
+		set  bool
+		flag uint8
+	}{{t.FIN, tcpFIN}, {t.SYN, tcpSYN}, {t.RST, tcpRST}, {t.ACK, tcpACK}} {
+		if bit.set {
+			f |= bit.flag
+		}
+	}
+	return f
+}

@@ -1,0 +1,23 @@
+package prober
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// RegisterTracerMetrics adds the capture's health to the exporter's own
+// metrics; t may be nil, when tracing is off.
+func RegisterTracerMetrics(reg prometheus.Registerer, t *Tracer) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kubeprobe_exporter_trace_available",
+			Help: "1 while the AF_PACKET capture that judges handshakes from their packets runs.",
+		}, func() float64 { return boolValue(t != nil) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "kubeprobe_exporter_trace_packets_dropped_total",
+			Help: "SYN and RST segments the kernel could not queue for the capture because its buffer was full.",
+		}, func() float64 {
+			if t == nil {
+				return 0
+			}
+			return float64(t.Dropped())
+		}),
+	)
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/kubeprobe/kubeprobe_exporter/prober"
+)
+
+func addTracingFlag(app *kingpin.Application) *bool {
+	return app.Flag("tracing.handshakes",
+		"Judge every TCP handshake from its packets with one AF_PACKET capture (needs CAP_NET_RAW); --no-tracing.handshakes judges from connect errors alone.").
+		Default("true").Bool()
+}
+
+// startTracer opens the handshake capture, or explains in one line why
+// probes go without it. A nil tracer turns tracing off.
+func startTracer(enabled bool, logger log.Logger) *prober.Tracer {
+	if !enabled {
+		level.Info(logger).Log("msg", "Handshake tracing is off (--no-tracing.handshakes): verdicts come from connect errors alone")
+		return nil
+	}
+	t, err := prober.NewTracer(logger)
+	if err != nil {
+		level.Warn(logger).Log("msg", "Handshake tracing is off: probes still run, but a SYN-ACK reset or dropped on this host "+
+			"reads as a plain timeout. The capture needs CAP_NET_RAW: run as root, grant it to the binary "+
+			"(setcap cap_net_raw+ep kubeprobe_exporter) or to the container (securityContext.capabilities.add: [NET_RAW])", "err", err)
+		return nil
+	}
+	level.Info(logger).Log("msg", "Handshake tracing is on: SYN and RST segments are captured on every interface")
+	return t
+}
