@@ -120,10 +120,15 @@ func create(t *testing.T) *Lab {
 		NodeLink: "vnode", PodLink: "vpod",
 	}
 	hostNode, hostPod := "kn"+strings.ReplaceAll(id, "-", "x"), "kp"+strings.ReplaceAll(id, "-", "x")
-	command(t, "ip", "netns", "add", l.Node)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Node).Run() })
-	command(t, "ip", "netns", "add", l.Pod)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Pod).Run() })
+	for _, ns := range []string{l.Node, l.Pod} {
+		command(t, "ip", "netns", "add", ns)
+		t.Cleanup(func() {
+			// Deleting the namespace also removes its end of the veth pair.
+			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+				t.Logf("removing namespace %s: %v %s", ns, err, out)
+			}
+		})
+	}
 	command(t, "ip", "link", "add", hostNode, "type", "veth", "peer", "name", hostPod)
 	command(t, "ip", "link", "set", hostNode, "netns", l.Node, "name", l.NodeLink)
 	command(t, "ip", "link", "set", hostPod, "netns", l.Pod, "name", l.PodLink)

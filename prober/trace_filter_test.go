@@ -1,0 +1,127 @@
+package prober
+
+import (
+	"net"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
+)
+
+// packet builds an IP packet as a SOCK_DGRAM capture sees it: no link
+// layer, the IP header first.
+type packet struct {
+	v6             bool
+	proto          layers.IPProtocol
+	syn, ack, rst  bool
+	fin            bool
+	fragmentOffset uint16
+	payload        []byte
+}
+
+func (p packet) bytes(t testing.TB) []byte {
+	t.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	tcp := &layers.TCP{SrcPort: 30080, DstPort: 80, Seq: 4142039474, Ack: 1523494023, SYN: p.syn, ACK: p.ack, RST: p.rst, FIN: p.fin, Window: 64240}
+	udp := &layers.UDP{SrcPort: 53, DstPort: 5353}
+	var transport gopacket.SerializableLayer = tcp
+	if p.proto == layers.IPProtocolUDP {
+		transport = udp
+	}
+	var err error
+	if p.v6 {
+		ip := &layers.IPv6{Version: 6, NextHeader: p.proto, HopLimit: 64,
+			SrcIP: net.ParseIP("2001:db8::1"), DstIP: net.ParseIP("2001:db8::2")}
+		tcp.SetNetworkLayerForChecksum(ip)
+		udp.SetNetworkLayerForChecksum(ip)
+		err = gopacket.SerializeLayers(buf, opts, ip, transport, gopacket.Payload(p.payload))
+	} else {
+		ip := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: p.proto, FragOffset: p.fragmentOffset,
+			SrcIP: net.ParseIP("198.18.0.1"), DstIP: net.ParseIP("198.18.0.2")}
+		tcp.SetNetworkLayerForChecksum(ip)
+		udp.SetNetworkLayerForChecksum(ip)
+		err = gopacket.SerializeLayers(buf, opts, ip, transport, gopacket.Payload(p.payload))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestFilterPassesOnlySYNAndRST(t *testing.T) {
+	vm, err := bpf.NewVM(synOrRstFilter)
+	if err != nil {
+		t.Fatalf("the filter does not load: %v", err)
+	}
+	tcp := layers.IPProtocolTCP
+	cases := []struct {
+		name string
+		p    packet
+		pass bool
+	}{
+		{"IPv4 SYN", packet{proto: tcp, syn: true}, true},
+		{"IPv4 SYN-ACK", packet{proto: tcp, syn: true, ack: true}, true},
+		{"IPv4 RST", packet{proto: tcp, rst: true}, true},
+		{"IPv4 RST-ACK", packet{proto: tcp, rst: true, ack: true}, true},
+		{"IPv4 ACK", packet{proto: tcp, ack: true}, false},
+		{"IPv4 FIN-ACK", packet{proto: tcp, fin: true, ack: true}, false},
+		{"IPv4 data", packet{proto: tcp, ack: true, payload: make([]byte, 200)}, false},
+		{"IPv4 UDP", packet{proto: layers.IPProtocolUDP}, false},
+		{"IPv4 later fragment", packet{proto: tcp, syn: true, fragmentOffset: 185}, false},
+		{"IPv6 SYN", packet{v6: true, proto: tcp, syn: true}, true},
+		{"IPv6 SYN-ACK", packet{v6: true, proto: tcp, syn: true, ack: true}, true},
+		{"IPv6 RST", packet{v6: true, proto: tcp, rst: true}, true},
+		{"IPv6 ACK", packet{v6: true, proto: tcp, ack: true}, false},
+		{"IPv6 UDP", packet{v6: true, proto: layers.IPProtocolUDP}, false},
+	}
+	for _, c := range cases {
+		kept, err := vm.Run(c.p.bytes(t))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if want := map[bool]int{true: traceSnapLen, false: 0}[c.pass]; kept != want {
+			t.Errorf("%s: filter keeps %d bytes, want %d", c.name, kept, want)
+		}
+	}
+	if kept, _ := vm.Run([]byte{0x00, 0x01, 0x08, 0x00}); kept != 0 {
+		t.Errorf("an ARP-like packet: filter keeps %d bytes, want 0", kept)
+	}
+	if kept, _ := vm.Run([]byte{0x45}); kept != 0 {
+		t.Errorf("a one-byte packet: filter keeps %d bytes, want 0", kept)
+	}
+}
+
+func TestDecoderReadsCutOffSegments(t *testing.T) {
+	d := newSegmentDecoder()
+	for _, p := range []packet{
+		{proto: layers.IPProtocolTCP, syn: true, ack: true},
+		{v6: true, proto: layers.IPProtocolTCP, rst: true, payload: make([]byte, 300)},
+	} {
+		data := p.bytes(t)
+		if len(data) > traceSnapLen {
+			data = data[:traceSnapLen] // as the filter cuts it
+		}
+		ethertype := uint16(layers.EthernetTypeIPv4)
+		if p.v6 {
+			ethertype = uint16(layers.EthernetTypeIPv6)
+		}
+		s, ok := d.decode(data, ethertype)
+		if !ok {
+			t.Fatalf("%+v did not decode", p)
+		}
+		if s.src.Port() != 30080 || s.dst.Port() != 80 || s.seq != 4142039474 {
+			t.Errorf("decoded %v", s)
+		}
+		if got := s.flagString(); (p.syn && got != "S.") || (p.rst && got != "R") {
+			t.Errorf("flags %q for %+v", got, p)
+		}
+	}
+	if _, ok := d.decode(packet{proto: layers.IPProtocolUDP}.bytes(t), uint16(layers.EthernetTypeIPv4)); ok {
+		t.Error("a UDP packet decoded as a TCP segment")
+	}
+	if _, ok := d.decode([]byte{1, 2, 3}, uint16(layers.EthernetTypeARP)); ok {
+		t.Error("an ARP packet decoded as a TCP segment")
+	}
+}

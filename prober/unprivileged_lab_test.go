@@ -1,0 +1,77 @@
+package prober
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/go-kit/log"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
+)
+
+// The HTTP prober under the second incident's conditions fails the way
+// kubelet's did, and the handshake says why.
+func TestHTTPUnderSYNACKResetFailsLikeKubelet(t *testing.T) {
+	netlab.Run(t, func(t *testing.T, l *netlab.Lab) {
+		l.ResetSYNACKsTo(t, 30000, 32767)
+	}, func(t *testing.T, l *netlab.Lab) {
+		runner := tracedRunner(t)
+		for _, f := range families(l) {
+			serveHTTPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
+			r := labProbe(t, runner, "prober: http\ntimeout: 2s\nkubelet_version: \"1.23\"\nsource_port: 30080", target(f.pod, 80))
+			assertOutcome(t, r, Failure,
+				fmt.Sprintf(`Get "http://%s/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, target(f.pod, 80)))
+			assertHandshake(t, r, ResetAfterSYNACK)
+
+			r = labProbe(t, runner, "prober: http\ntimeout: 2s\nsource_port: 40080", target(f.pod, 80))
+			assertOutcome(t, r, Success, "ok")
+			assertHandshake(t, r, Established)
+		}
+	})
+}
+
+// Without CAP_NET_RAW there is no capture: probes still run, and each
+// verdict is what the connect's error alone can tell.
+func TestWithoutCapNetRawVerdictsComeFromErrno(t *testing.T) {
+	netlab.RunWithoutNetRaw(t, func(t *testing.T, l *netlab.Lab) {
+		l.ResetSYNACKsTo(t, 30000, 30099)
+		l.DropSYNACKsTo(t, 30100, 30199)
+		l.Exec(t, l.Pod, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "82", "-j", "REJECT", "--reject-with", "icmp-host-unreachable")
+	}, func(t *testing.T, l *netlab.Lab) {
+		tracer, err := NewTracer(log.NewNopLogger())
+		if err == nil {
+			tracer.Close()
+			t.Fatal("the capture opened without CAP_NET_RAW")
+		}
+		runner := NewRunner(nil, log.NewNopLogger())
+		serveTCPInPod(t, l, netip.AddrPortFrom(l.PodIPv4, 80))
+		holder, err := net.Listen("tcp", ":30500")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Close()
+		cases := []struct {
+			module, target string
+			want           HandshakeOutcome
+		}{
+			{tcpModule, target(l.PodIPv4, 80), Established},
+			{tcpModule, target(l.PodIPv4, 81), Refused},
+			{tcpModule + "\nsource_port: 30080", target(l.PodIPv4, 80), Timeout}, // reset after SYN-ACK, unseen
+			{tcpModule + "\nsource_port: 30180", target(l.PodIPv4, 80), Timeout}, // SYN-ACK dropped, unseen
+			{tcpModule, target(l.PodIPv4, 82), Unreachable},
+			{tcpModule, target(netip.MustParseAddr("198.19.0.5"), 80), Unreachable},
+			{tcpModule + "\nsource_port: 30500", target(l.PodIPv4, 80), SourcePortUnavailable},
+		}
+		for _, c := range cases {
+			r := labProbe(t, runner, c.module, c.target)
+			assertHandshake(t, r, c.want)
+			assertCounts(t, r, map[string]int{"probe_tcp_trace_available": -1, "probe_tcp_syn_sent": -1})
+			if !strings.Contains(r.DebugOutput(), "Handshake tracing is off") {
+				t.Errorf("the debug output does not say tracing is off:\n%s", r.DebugOutput())
+			}
+		}
+	})
+}
