@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -38,14 +39,39 @@ func TestMain(m *testing.M) {
 type exporter struct {
 	cmd  *exec.Cmd
 	base string
-	logs *bytes.Buffer
+	logs *syncBuffer
+}
+
+// syncBuffer collects a process's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startExporter(t *testing.T, args ...string) *exporter {
 	t.Helper()
+	return startExporterWith(t, nil, args...)
+}
+
+// startExporterWith runs the exporter under a wrapper command, e.g. setpriv.
+func startExporterWith(t *testing.T, wrapper []string, args ...string) *exporter {
+	t.Helper()
 	addr := freeAddress(t)
-	logs := &bytes.Buffer{}
-	cmd := exec.Command(binary, append([]string{"--web.listen-address=" + addr}, args...)...)
+	logs := &syncBuffer{}
+	argv := append(append(append([]string{}, wrapper...), binary, "--web.listen-address="+addr), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -148,7 +174,9 @@ func TestServesTheExampleConfig(t *testing.T) {
 	}
 
 	_, body = e.get(t, "/metrics")
+	tracing := map[bool]string{true: "1", false: "0"}[os.Geteuid() == 0] // root has CAP_NET_RAW
 	mustContain(t, "/metrics", body,
+		"kubeprobe_exporter_trace_available "+tracing,
 		"kubeprobe_exporter_build_info{",
 		"kubeprobe_exporter_config_last_reload_successful 1",
 		`kubeprobe_exporter_probes_total{module="kafka_readiness",result="success"} 1`,
@@ -165,6 +193,26 @@ func TestServesTheExampleConfig(t *testing.T) {
 		if code, _ := e.get(t, path); code != http.StatusOK {
 			t.Errorf("%s = %d", path, code)
 		}
+	}
+}
+
+// Without CAP_NET_RAW the exporter still probes, says once how to enable
+// tracing, and reports that it is off.
+func TestRunsWithoutCapNetRaw(t *testing.T) {
+	var wrapper []string
+	if os.Geteuid() == 0 {
+		wrapper = []string{"setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw"}
+	}
+	e := startExporterWith(t, wrapper, "--config.file=config.example.yml")
+	_, body := e.get(t, "/probe?module=kafka_readiness&target="+acceptAll(t))
+	mustContain(t, "/probe", body, "\nprobe_success 1\n", "probe_tcp_trace_available 0",
+		`probe_tcp_handshake_outcome{outcome="established"} 1`)
+	_, body = e.get(t, "/metrics")
+	mustContain(t, "/metrics", body, "kubeprobe_exporter_trace_available 0")
+	mustContain(t, "the log", e.logs.String(), "Handshake tracing is off", "needs CAP_NET_RAW",
+		"setcap cap_net_raw+ep kubeprobe_exporter", "capabilities.add: [NET_RAW]")
+	if n := strings.Count(e.logs.String(), "Handshake tracing is off"); n != 1 {
+		t.Errorf("the log says tracing is off %d times, want once", n)
 	}
 }
 

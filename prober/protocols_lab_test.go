@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/go-kit/log"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 )
@@ -73,5 +76,27 @@ func TestWithoutCapNetRawVerdictsComeFromErrno(t *testing.T) {
 				t.Errorf("the debug output does not say tracing is off:\n%s", r.DebugOutput())
 			}
 		}
+	})
+}
+
+// gRPC's channel runs over the same traced connect.
+func TestGRPCUnderSYNACKReset(t *testing.T) {
+	netlab.Run(t, func(t *testing.T, l *netlab.Lab) {
+		l.ResetSYNACKsTo(t, 30000, 32767)
+	}, func(t *testing.T, l *netlab.Lab) {
+		runner := tracedRunner(t)
+		addr := netip.AddrPortFrom(l.PodIPv4, 9090)
+		srv := grpc.NewServer()
+		healthpb.RegisterHealthServer(srv, health.NewServer())
+		go srv.Serve(listenInPod(t, l, addr))
+		defer srv.Stop()
+
+		r := labProbe(t, runner, "prober: grpc\ntimeout: 1500ms\nsource_port: 30080", addr.String())
+		assertOutcome(t, r, Failure, fmt.Sprintf("timeout: failed to connect service %q within 1.5s: context deadline exceeded", addr))
+		assertHandshake(t, r, ResetAfterSYNACK)
+
+		r = labProbe(t, runner, "prober: grpc\ntimeout: 1500ms\nsource_port: 40080", addr.String())
+		assertOutcome(t, r, Success, "service healthy")
+		assertHandshake(t, r, Established)
 	})
 }
