@@ -14,7 +14,7 @@ LDFLAGS   := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) \
 # Pinned tool versions, installed into .build/tools by the targets that use them.
 GOLANGCI_LINT_VERSION := v2.15.0
 
-.PHONY: all build test lint fmt run clean
+.PHONY: all build test bench lint fmt run clean
 
 all: lint test build
 
@@ -26,6 +26,12 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+# Benchmarks, including the side-by-side harness against Debian's
+# prometheus-blackbox-exporter (apt-get install it first). Ratios, not
+# absolute times, are what to compare on a shared machine.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./...
 
 run: build
 	./$(BIN) --config.file=config.example.yml

@@ -60,13 +60,13 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func startExporter(t *testing.T, args ...string) *exporter {
+func startExporter(t testing.TB, args ...string) *exporter {
 	t.Helper()
 	return startExporterWith(t, nil, args...)
 }
 
 // startExporterWith runs the exporter under a wrapper command, e.g. setpriv.
-func startExporterWith(t *testing.T, wrapper []string, args ...string) *exporter {
+func startExporterWith(t testing.TB, wrapper []string, args ...string) *exporter {
 	t.Helper()
 	addr := freeAddress(t)
 	logs := &syncBuffer{}
@@ -84,16 +84,20 @@ func startExporterWith(t *testing.T, wrapper []string, args ...string) *exporter
 			t.Logf("exporter log:\n%s", logs)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(e.base + "/-/ready"); err == nil {
+	waitReady(t, e, "/-/ready")
+	return e
+}
+
+// waitReady waits until the exporter answers on path.
+func waitReady(t testing.TB, e *exporter, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(e.base + path); err == nil {
 			resp.Body.Close()
-			return e
+			return
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("the exporter did not become ready:\n%s", logs)
-	return nil
+	t.Fatalf("%s did not become ready:\n%s", e.cmd.Path, e.logs)
 }
 
 func (e *exporter) get(t *testing.T, path string) (int, string) {
@@ -118,7 +122,7 @@ func (e *exporter) post(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func freeAddress(t *testing.T) string {
+func freeAddress(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -129,7 +133,7 @@ func freeAddress(t *testing.T) string {
 }
 
 // acceptAll is a TCP listener that accepts and closes every connection.
-func acceptAll(t *testing.T) string {
+func acceptAll(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -136,7 +136,8 @@ modules:
   open: {prober: tcp, source_port_override: true}
 `)
 	addr := closedPort(t)
-	code, body := get(t, h, "/probe?module=fixed&source_port=45678&target="+addr, nil)
+	// 24567 is below the ephemeral range: no connection of another process holds it.
+	code, body := get(t, h, "/probe?module=fixed&source_port=24567&target="+addr, nil)
 	if code != http.StatusBadRequest || !strings.Contains(body, `module "fixed" does not take a source_port parameter: set source_port_override: true in its configuration`) {
 		t.Errorf("source_port on a module without the override: %d %q", code, body)
 	}
@@ -144,8 +145,8 @@ modules:
 	if code != http.StatusBadRequest || !strings.Contains(body, `source_port "99999": "99999" is not a port: use 1 to 65535`) {
 		t.Errorf("a bad source_port: %d %q", code, body)
 	}
-	code, body = get(t, h, "/probe?module=open&source_port=45678&target="+addr, nil)
-	if code != http.StatusOK || !strings.Contains(body, "\nprobe_tcp_source_port 45678\n") || !strings.Contains(body, `probe_tcp_handshake_outcome{outcome="refused"} 1`) {
-		t.Errorf("source_port=45678: %d\n%s", code, body)
+	code, body = get(t, h, "/probe?module=open&source_port=24567&target="+addr, nil)
+	if code != http.StatusOK || !strings.Contains(body, "\nprobe_tcp_source_port 24567\n") || !strings.Contains(body, `probe_tcp_handshake_outcome{outcome="refused"} 1`) {
+		t.Errorf("source_port=24567: %d\n%s", code, body)
 	}
 }

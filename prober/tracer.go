@@ -45,6 +45,7 @@ type Tracer struct {
 	syncMu    sync.Mutex // PACKET_STATISTICS resets on read: one reader at a time
 	queued    uint64     // segments the kernel queued for us, under syncMu
 	processed atomic.Uint64
+	progress  *sync.Cond // broadcast when processed grows
 	dropped   atomic.Uint64
 	closed    atomic.Bool
 	done      chan struct{}
@@ -71,6 +72,7 @@ func NewTracer(logger log.Logger) (*Tracer, error) {
 		log:        logger,
 		handshakes: map[fourTuple]*Handshake{},
 		expected:   map[netip.AddrPort]int{},
+		progress:   sync.NewCond(&sync.Mutex{}),
 		done:       make(chan struct{}),
 	}
 	go t.read()
@@ -136,8 +138,16 @@ func (t *Tracer) read() {
 				t.dispatch(s)
 			}
 		}
-		t.processed.Add(1)
+		t.advance()
 	}
+}
+
+// advance counts a packet as handled and wakes those waiting in sync.
+func (t *Tracer) advance() {
+	t.progress.L.Lock()
+	t.processed.Add(1)
+	t.progress.L.Unlock()
+	t.progress.Broadcast()
 }
 
 // dispatch gives a segment to the connect it belongs to, or keeps it
@@ -173,9 +183,21 @@ func (t *Tracer) keepEarly(s segment) {
 // queued for the capture when sync was called, or after syncTimeout.
 func (t *Tracer) sync() {
 	target := t.pollStats()
-	deadline := time.Now().Add(syncTimeout)
-	for t.processed.Load() < target && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Microsecond)
+	if t.processed.Load() >= target {
+		return
+	}
+	timedOut := false
+	timer := time.AfterFunc(syncTimeout, func() {
+		t.progress.L.Lock()
+		timedOut = true
+		t.progress.L.Unlock()
+		t.progress.Broadcast()
+	})
+	defer timer.Stop()
+	t.progress.L.Lock()
+	defer t.progress.L.Unlock()
+	for t.processed.Load() < target && !timedOut {
+		t.progress.Wait()
 	}
 }
 
