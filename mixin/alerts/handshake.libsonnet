@@ -32,7 +32,7 @@ local atRiskOnProbingNode = std.join('', [
             annotations: {
               summary: 'The probing node reset the SYN-ACK of its own probe: a source-port collision with a NodePort.',
               description: std.join(' ', [
-                '{{ $value }} probes of %(probeName)s in the last %(probeResetWindow)s got a SYN-ACK that the probing node itself answered with a RST; the connection never opened and the probe timed out, as kubelet\'s would ("awaiting headers").',
+                'In the last %(probeResetWindow)s, {{ $value }} of the probes of %(probeName)s got a SYN-ACK that the probing node itself answered with a RST; the connection never opened and the probe timed out, as kubelet\'s would ("awaiting headers").',
                 'Something on the probing node owns the source port the kernel picked: almost always an allocated NodePort held by IPVS or kube-proxy, because net.ipv4.ip_local_port_range overlaps the NodePort range.',
                 '%(atRisk)sSee KubeprobeNodePortsAtRisk for the probing node (%(atRiskRunbook)s) and reserve the NodePort range in net.ipv4.ip_local_reserved_ports; the dashboard shows the source ports of the failing probes.',
               ]) % ($._config {
@@ -74,7 +74,7 @@ local atRiskOnProbingNode = std.join('', [
             annotations: {
               summary: 'The probed target refused connections while starting, then began accepting them.',
               description: std.join(' ', [
-                '{{ $value }} probes of %(probeName)s in the last %(probeStartingWindow)s were refused before it started accepting connections: it was not listening yet.',
+                'In the last %(probeStartingWindow)s, {{ $value }} of the probes of %(probeName)s were refused before it started accepting connections: it was not listening yet.',
                 'At the probe interval that is roughly how long it takes to start.',
                 "kubelet's probes of this container fail the same way during start-up, and a liveness probe that fails then restarts it: give the container a startupProbe whose failureThreshold x periodSeconds covers the start-up time, or raise initialDelaySeconds.",
               ]) % $._config,

@@ -29,7 +29,7 @@ local nodePortRange = std.join('', [
               // The fix names the node's NodePort range, read back from the
               // exporter's own gauges, so it can be pasted.
               description: std.join(' ', [
-                '{{ $value }} allocated NodePorts on node %(nodeName)s lie inside the ephemeral port range (net.ipv4.ip_local_port_range) and are neither reserved nor held by a listener.',
+                'On node %(nodeName)s, allocated NodePorts lie inside the ephemeral port range (net.ipv4.ip_local_port_range) and are neither reserved nor held by a listener: {{ $value }} of them.',
                 'The kernel may pick one as the source port of a connection from this node, a kubelet probe among them; IPVS or kube-proxy owns that port, so the SYN-ACK is reset and the connection times out (kubelet logs "context deadline exceeded (Client.Timeout exceeded while awaiting headers)").',
                 'Fix: reserve the NodePort range%(nodePortRange)s in net.ipv4.ip_local_reserved_ports, keeping the ports already listed there, and persist it in /etc/sysctl.d/; `kubeprobe_exporter check` on the node prints the exact command.',
                 'Alternatively move net.ipv4.ip_local_port_range off the NodePort range.',
