@@ -72,7 +72,7 @@
                 '{{ else }}',
                 'it closed the HTTP connection without a status, or its gRPC health service answered other than SERVING. ',
                 '{{ end }}',
-                "The network is fine; the application reports itself unhealthy. Read its logs, and check the probe's path, port, scheme and Host header against what the application serves (`kubeprobe_exporter probe` prints the exchange).",
+                "The network is fine; the application reports itself unhealthy. Read its logs, and check the probe's port, path, scheme and Host header (for gRPC, its service name) against what the application serves (`kubeprobe_exporter probe` prints the exchange).",
               ]) % $._config,
             },
           },
