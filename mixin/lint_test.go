@@ -171,7 +171,7 @@ func ownSelectors(expr string) []selector {
 			for i < len(expr) && isName(expr[i]) {
 				i++
 			}
-		case isName(c) && !('0' <= c && c <= '9'):
+		case isName(c) && (c < '0' || c > '9'):
 			start := i
 			for i < len(expr) && isName(expr[i]) {
 				i++
@@ -181,7 +181,7 @@ func ownSelectors(expr string) []selector {
 			if parts := strings.Split(name, ":"); len(parts) == 3 {
 				metric = parts[1] // level:metric:operations
 			}
-			if !(strings.HasPrefix(metric, "probe_") || strings.HasPrefix(metric, "kubeprobe_") || metric == "up") {
+			if !isOwnMetric(metric) {
 				continue
 			}
 			j := i
@@ -207,6 +207,10 @@ func ownSelectors(expr string) []selector {
 		}
 	}
 	return out
+}
+
+func isOwnMetric(name string) bool {
+	return strings.HasPrefix(name, "probe_") || strings.HasPrefix(name, "kubeprobe_") || name == "up"
 }
 
 // skipString returns the index after the string literal starting at i.
