@@ -23,8 +23,11 @@ build:
 
 # The whole test suite. Tests that need root and network namespaces run
 # when root; outside CI they skip with the reason, under CI=true they fail.
+# The mixin's lint installs go-jsonnet, which its staleness test needs, so it
+# runs before go test.
 test:
 	$(GO) vet ./...
+	$(MAKE) -C mixin GO=$(GO) lint test
 	$(GO) test -race -count=1 ./...
 
 # Benchmarks, including the side-by-side harness against Debian's

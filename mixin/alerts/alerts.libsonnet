@@ -1,0 +1,6 @@
+// One file per concern; each adds its rule group.
+(import 'nodeports.libsonnet') +
+(import 'handshake.libsonnet') +
+(import 'failures.libsonnet') +
+(import 'churn.libsonnet') +
+(import 'exporter.libsonnet')

@@ -1,0 +1,85 @@
+{
+  _config+:: {
+    // Selectors are inserted between {} in every query.
+    //
+    // The exporter's own /metrics: one target per node (a DaemonSet pod).
+    kubeprobeSelector: 'job="kubeprobe"',
+    // The /probe scrapes: one target per probed endpoint and module, with
+    // blackbox-style relabeling (instance = the probed target). Several
+    // probe jobs: use a regex, e.g. 'job=~"kubeprobe_probe.*"'.
+    probeSelector: 'job="kubeprobe_probe"',
+
+    // The label naming the node an exporter runs on. The README's scrape
+    // configs put it on both jobs; on /probe series it names the node whose
+    // exporter ran the probe. Alerts use it when present and fall back to
+    // `instance` when not.
+    nodeLabel: 'node',
+    // Kept by the per-cluster recording rules; absent labels are harmless.
+    clusterLabel: 'cluster',
+
+    // KubeprobeProbeResetAfterSynAck: one reset in this window is enough,
+    // the node answering its own probe's SYN-ACK with a RST is conclusive.
+    probeResetWindow: '15m',
+    probeResetFor: '5m',
+
+    // KubeprobeProbeRefused: every probe in probeWindow refused, for
+    // probeRefusedFor.
+    probeWindow: '5m',
+    probeRefusedFor: '10m',
+    // KubeprobeProbeRefusedWhileStarting: a refusal this far back, followed
+    // by connections accepted for probeStartedFor, counts as start-up.
+    probeStartingWindow: '30m',
+    probeStartedFor: '5m',
+
+    // KubeprobeProbeTimingOut / KubeprobeProbeFailingOnStatus.
+    probeFailingFor: '5m',
+    // A failed probe that used at least this fraction of its timeout ran
+    // out of time. The probe's clock starts a hair after its deadline is
+    // set, so a timed-out probe reports a duration just under its timeout.
+    probeTimeoutFraction: 0.99,
+
+    // KubeprobeNodePortsAtRisk and KubeprobeNodePortRangeOverlapsEphemeral:
+    // configuration state, which changes only when a sysctl, a Service or a
+    // listener does.
+    nodePortsAtRiskFor: '15m',
+    nodePortOverlapFor: '1h',
+
+    // KubeprobeEphemeralPortsWrappingFast: the time the node's connection
+    // churn takes to cycle through the ephemeral range. TIME_WAIT lasts 60s
+    // on Linux; cycling faster than that exhausts the ports to a busy
+    // destination, and each cycle passes over every unreserved NodePort.
+    // The default warns at five TIME_WAIT periods.
+    ephemeralWraparoundThresholdSeconds: 300,
+    ephemeralWraparoundFor: '15m',
+
+    // Exporter health.
+    exporterDownFor: '15m',
+    exporterDegradedFor: '15m',
+    configReloadFor: '10m',
+
+    // Severities: critical pages, warning goes to a ticket queue, info is
+    // routed nowhere (see the monitoring-mixins style guide).
+    nodePortsAtRiskSeverity: 'warning',
+    nodePortOverlapSeverity: 'info',
+    probeSeverity: 'warning',
+    probeStartingSeverity: 'info',
+    ephemeralWraparoundSeverity: 'warning',
+    exporterSeverity: 'warning',
+
+    // Every alert gets runbook_url = runbookURLPattern % <alert name, lower case>.
+    runbookURLPattern: 'https://github.com/kubeprobe/kubeprobe_exporter/blob/main/mixin/runbook.md#%s',
+
+    // Dashboards.
+    dashboardUID: 'kubeprobe-overview',
+    dashboardTitle: 'Kubeprobe / Overview',
+    dashboardTags: ['kubeprobe', 'kubeprobe-mixin'],
+    dashboardRefresh: '30s',
+    dashboardTimeFrom: 'now-6h',
+
+    // Used in descriptions: the node an alert is about, by name when the
+    // node label is there, else by the exporter's address.
+    nodeName: '{{ with $labels.%(nodeLabel)s }}{{ . }}{{ else }}{{ $labels.instance }}{{ end }}' % self,
+    // The probe an alert is about.
+    probeName: '{{ $labels.instance }}{{ with $labels.module }} (module {{ . }}){{ end }}{{ with $labels.%(nodeLabel)s }} from node {{ . }}{{ end }}' % self,
+  },
+}
