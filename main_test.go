@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 // binary is the exporter built once for the end-to-end tests.
@@ -124,32 +125,13 @@ func (e *exporter) post(t *testing.T, path string) (int, string) {
 
 func freeAddress(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return testserver.Unused(t, "tcp", "127.0.0.1:0")
 }
 
 // acceptAll is a TCP listener that accepts and closes every connection.
 func acceptAll(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return l.Addr().String()
+	return testserver.Accepting(t, "tcp", "127.0.0.1:0")
 }
 
 func mustContain(t *testing.T, what, body string, wants ...string) {

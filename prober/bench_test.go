@@ -2,13 +2,14 @@ package prober
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/go-kit/log"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 // BenchmarkProbeTCP runs whole tcp probes on loopback, with and without
@@ -16,7 +17,7 @@ import (
 //
 //	go test -run '^$' -bench ProbeTCP -count 6 ./prober | benchstat -col /trace -
 func BenchmarkProbeTCP(b *testing.B) {
-	target := benchListener(b)
+	target := testserver.Accepting(b, "tcp", "127.0.0.1:0")
 	m := mustModule(b, "prober: tcp\ntimeout: 2s")
 	runners := map[string]*Runner{"off": NewRunner(nil, log.NewNopLogger())}
 	if os.Geteuid() == 0 {
@@ -74,23 +75,4 @@ func BenchmarkDecode(b *testing.B) {
 			b.Fatal("not decoded")
 		}
 	}
-}
-
-func benchListener(b *testing.B) string {
-	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return l.Addr().String()
 }

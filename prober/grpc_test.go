@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 // grpcServer is a real gRPC server; with a health service unless bare.
@@ -90,11 +92,5 @@ func TestGRPCRefusedTimesOutLikeKubelet(t *testing.T) {
 // closedPort returns a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	return testserver.Unused(t, "tcp", "127.0.0.1:0")
 }

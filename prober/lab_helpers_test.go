@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 // family is one IP version of the lab.
@@ -65,16 +66,7 @@ func withSourcePort(t *testing.T, runner *Runner, m config.Module, target, port 
 // serveTCPInPod accepts and closes connections on addr in the pod namespace.
 func serveTCPInPod(t *testing.T, l *netlab.Lab, addr netip.AddrPort) {
 	t.Helper()
-	ln := listenInPod(t, l, addr)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go testserver.AcceptAndClose(listenInPod(t, l, addr))
 }
 
 // serveHTTPInPod answers 200 on addr in the pod namespace.

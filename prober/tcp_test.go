@@ -4,6 +4,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 func TestTCPConnectsAndClosesWithoutSending(t *testing.T) {
@@ -41,21 +43,7 @@ func TestTCPRefusedReadsLikeKubelet(t *testing.T) {
 }
 
 func TestTCPOverIPv6Loopback(t *testing.T) {
-	l, err := net.Listen("tcp6", "[::1]:0")
-	if err != nil {
-		t.Fatalf("no IPv6 loopback: %v", err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	r := runProbe(t, l.Addr().String(), mustModule(t, "prober: tcp"))
+	r := runProbe(t, testserver.Accepting(t, "tcp6", "[::1]:0"), mustModule(t, "prober: tcp"))
 	assertOutcome(t, r, Success, "")
 	if got := metric(t, r, "probe_ip_protocol"); got != 6 {
 		t.Errorf("probe_ip_protocol = %v, want 6", got)
@@ -63,21 +51,7 @@ func TestTCPOverIPv6Loopback(t *testing.T) {
 }
 
 func TestTCPResolvesHostNames(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
+	_, port, _ := net.SplitHostPort(testserver.Accepting(t, "tcp", "127.0.0.1:0"))
 	r := runProbe(t, "localhost:"+port, mustModule(t, "prober: tcp\nsource_ip_address: 127.0.0.1"))
 	assertOutcome(t, r, Success, "")
 	if got := metric(t, r, "probe_dns_lookup_time_seconds"); got <= 0 {

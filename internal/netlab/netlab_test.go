@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 // listenInPod opens a TCP listener in the pod namespace that accepts and
@@ -22,15 +24,7 @@ func listenInPod(t *testing.T, l *Lab, addr netip.AddrPort) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go testserver.AcceptAndClose(ln)
 }
 
 func TestLabConnectsNodeToPod(t *testing.T) {
