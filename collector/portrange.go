@@ -7,7 +7,8 @@ import (
 
 // PortRange is the ports First through Last, both included.
 type PortRange struct {
-	First, Last uint16
+	First uint16 `json:"start"`
+	Last  uint16 `json:"end"`
 }
 
 // Len is the number of ports in the range.

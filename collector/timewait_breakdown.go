@@ -61,7 +61,7 @@ type Destination struct {
 }
 
 func readTimeWait(ephemeral, nodePorts PortRange) (timeWaitBreakdown, error) {
-	tw := timeWaitBreakdown{ByRange: map[string]int{}, byDest: map[netip.AddrPort]int{}}
+	tw := timeWaitBreakdown{ByRange: map[string]int{rangeNodePort: 0, rangeEphemeral: 0, rangeOther: 0}, byDest: map[netip.AddrPort]int{}}
 	err := sockdiag.Dump(unix.IPPROTO_TCP, sockdiag.StateMask(sockdiag.StateTimeWait), func(s sockdiag.Socket) {
 		tw.ByRange[portRangeName(s.Local.Port(), ephemeral, nodePorts)]++
 		tw.byDest[s.Remote]++
