@@ -54,12 +54,14 @@ type flagger interface {
 func AddFlags(cmd flagger) *Flags {
 	f := &Flags{}
 	f.procPath = cmd.Flag("path.procfs", "procfs mountpoint; /proc/sys/net and /proc/net show the network namespace of the reader, so run in the host's.").Default("/proc").String()
-	cmd.Flag("nodeport.range", "The NodePort range, the API server's --service-node-port-range.").Default("30000-32767").SetValue(&f.nodePortRange)
+	cmd.Flag("nodeport.range", "The NodePort range, the API server's --service-node-port-range.").Default("30000-32767").
+		SetValue(namedValue{"nodeport.range", &f.nodePortRange})
 	f.kubernetes = cmd.Flag("nodeport.kubernetes", "Learn allocated NodePorts from the Services of type NodePort and LoadBalancer, watched through the Kubernetes API.").Bool()
 	f.kubeconfig = cmd.Flag("kubeconfig", "kubeconfig file for --nodeport.kubernetes; without it, the in-cluster configuration of the pod.").String()
 	f.ipvs = cmd.Flag("nodeport.ipvs", "Learn allocated NodePorts from the IPVS virtual services on this node's addresses (/proc/net/ip_vs). Default: on where that file exists.").
 		IsSetByUser(&f.ipvsSetByUser).Bool()
-	cmd.Flag("nodeport.static", "NodePorts known to be allocated, as ports and ranges: 30080,31000-31010.").PlaceHolder("PORTS").SetValue(&f.static)
+	cmd.Flag("nodeport.static", "NodePorts known to be allocated, as ports and ranges: 30080,31000-31010.").PlaceHolder("PORTS").
+		SetValue(namedValue{"nodeport.static", &f.static})
 	f.timeWaitTop = cmd.Flag("collector.timewait.top", "How many remote endpoints with the most TIME_WAIT sockets to export.").Default("5").Int()
 	return f
 }
@@ -108,3 +110,23 @@ func (v *portListValue) String() string { return v.set.String() }
 
 // IsCumulative lets --nodeport.static be given more than once.
 func (v *portListValue) IsCumulative() bool { return true }
+
+// namedValue puts the flag's name in front of its value's errors, which
+// kingpin does not do for custom values.
+type namedValue struct {
+	name string
+	kingpin.Value
+}
+
+func (v namedValue) Set(s string) error {
+	if err := v.Value.Set(s); err != nil {
+		return fmt.Errorf("--%s: %w", v.name, err)
+	}
+	return nil
+}
+
+// IsCumulative passes the value's own answer on to kingpin.
+func (v namedValue) IsCumulative() bool {
+	c, ok := v.Value.(interface{ IsCumulative() bool })
+	return ok && c.IsCumulative()
+}
