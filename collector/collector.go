@@ -55,6 +55,10 @@ func New(ctx context.Context, cfg Config, logger log.Logger) (*Collector, error)
 	if err != nil {
 		return nil, err
 	}
+	return newCollector(cfg, node, sources, logger), nil
+}
+
+func newCollector(cfg Config, node *Node, sources []Source, logger log.Logger) *Collector {
 	c := &Collector{cfg: cfg, node: node, sources: sources, logger: logger}
 	c.scrapers = []scraper{
 		ephemeralRangeScraper,
@@ -71,7 +75,7 @@ func New(ctx context.Context, cfg Config, logger log.Logger) (*Collector, error)
 		activeOpensScraper,
 		reuseSysctlsScraper,
 	)
-	return c, nil
+	return c
 }
 
 func newSources(ctx context.Context, cfg Config, logger log.Logger) ([]Source, error) {
