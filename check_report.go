@@ -89,9 +89,9 @@ func writeTimeWait(b *strings.Builder, r *collector.Report) {
 	b.WriteString("\n")
 	if len(r.TimeWait.TopDestinations) > 0 {
 		b.WriteString("Top destinations:\n")
-		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 		for _, d := range r.TimeWait.TopDestinations {
-			fmt.Fprintf(tw, "  %s\t%d\t\n", d.Destination, d.Sockets)
+			fmt.Fprintf(tw, "  %s\t%d\n", d.Destination, d.Sockets)
 		}
 		tw.Flush()
 	}

@@ -40,15 +40,19 @@ type TimeWaitReport struct {
 // and how long the kernel takes at that rate to go through every source
 // port it may pick: the shorter, the sooner a NodePort at risk is picked.
 type Churn struct {
-	IntervalSeconds    float64  `json:"interval_seconds"`
-	OpensPerSecond     float64  `json:"active_opens_per_second"`
-	PickablePorts      int      `json:"pickable_ports"`
-	WrapAroundSeconds  *float64 `json:"wrap_around_seconds"`
-	wrapAroundDuration time.Duration
+	IntervalSeconds   float64  `json:"interval_seconds"`
+	OpensPerSecond    float64  `json:"active_opens_per_second"`
+	PickablePorts     int      `json:"pickable_ports"`
+	WrapAroundSeconds *float64 `json:"wrap_around_seconds"`
 }
 
 // WrapAround is the time to go through every pickable port, 0 without churn.
-func (c *Churn) WrapAround() time.Duration { return c.wrapAroundDuration }
+func (c *Churn) WrapAround() time.Duration {
+	if c.WrapAroundSeconds == nil {
+		return 0
+	}
+	return time.Duration(*c.WrapAroundSeconds * float64(time.Second))
+}
 
 // Incomplete tells whether some NodePort source failed, so that an empty
 // at-risk list does not prove that nothing is at risk.
@@ -156,7 +160,6 @@ func (c *Collector) sampleChurn(ctx context.Context, interval time.Duration, pic
 	if ch.OpensPerSecond > 0 {
 		secs := float64(pickable) / ch.OpensPerSecond
 		ch.WrapAroundSeconds = &secs
-		ch.wrapAroundDuration = time.Duration(secs * float64(time.Second))
 	}
 	return ch, nil
 }
