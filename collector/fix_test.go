@@ -22,14 +22,6 @@ func known(protocol string, ports ...uint16) []KnownPort {
 	return out
 }
 
-func portsOf(ks []KnownPort) []uint16 {
-	var out []uint16
-	for _, k := range ks {
-		out = append(out, k.Port)
-	}
-	return out
-}
-
 // TestAtRiskIsTheIncidentsRule: in the ephemeral range, not reserved, not
 // held by a socket of the NodePort's protocol.
 func TestAtRiskIsTheIncidentsRule(t *testing.T) {

@@ -127,8 +127,8 @@ func (n *Node) ActiveOpens() (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reading %s: %w", filepath.Join(n.procPath, "self/net/snmp"), err)
 	}
-	if snmp.Tcp.ActiveOpens == nil {
+	if snmp.ActiveOpens == nil {
 		return 0, fmt.Errorf("%s has no Tcp ActiveOpens field", filepath.Join(n.procPath, "self/net/snmp"))
 	}
-	return *snmp.Tcp.ActiveOpens, nil
+	return *snmp.ActiveOpens, nil
 }

@@ -108,9 +108,10 @@ func create(t *testing.T) *Lab {
 	}
 	hostNode, hostPod := "kn"+strings.ReplaceAll(id, "-", "x"), "kp"+strings.ReplaceAll(id, "-", "x")
 	run(t, "ip", "netns", "add", l.Node)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Node).Run() })
+	// Best effort: a namespace that will not go is left for the operator.
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", l.Node).Run() })
 	run(t, "ip", "netns", "add", l.Pod)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.Pod).Run() })
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", l.Pod).Run() })
 	run(t, "ip", "link", "add", hostNode, "type", "veth", "peer", "name", hostPod)
 	run(t, "ip", "link", "set", hostNode, "netns", l.Node, "name", l.NodeLink)
 	run(t, "ip", "link", "set", hostPod, "netns", l.Pod, "name", l.PodLink)
