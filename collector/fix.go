@@ -45,14 +45,15 @@ func planFix(eph, nodePorts PortRange, reserved PortSet, overlap int, risky []Kn
 		PersistFile:        PersistFile,
 		PersistLine:        fmt.Sprintf("%s = %s", sysctlReservedPorts, value),
 		EphemeralPortsLeft: eph.Len() - next.CountIn(eph),
-		Alternative:        clearRange(eph, nodePorts),
+		Alternative:        clearRange(eph, nodePorts, risky),
 	}
 }
 
 // clearRange is the larger part of the ephemeral range on either side of
 // the NodePort range, as the command that sets it; empty if neither side
-// has a port.
-func clearRange(eph, nodePorts PortRange) string {
+// has a port, or if a NodePort at risk outside --nodeport.range would
+// still be inside it.
+func clearRange(eph, nodePorts PortRange, risky []KnownPort) string {
 	type span struct{ first, last int }
 	sides := []span{
 		{int(eph.First), min(int(eph.Last), int(nodePorts.First)-1)},
@@ -66,6 +67,11 @@ func clearRange(eph, nodePorts PortRange) string {
 	}
 	if best.last < best.first {
 		return ""
+	}
+	for _, k := range risky {
+		if best.first <= int(k.Port) && int(k.Port) <= best.last {
+			return ""
+		}
 	}
 	return fmt.Sprintf("sysctl -w %s=\"%d %d\"", sysctlPortRange, best.first, best.last)
 }
