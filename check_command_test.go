@@ -241,3 +241,30 @@ Or move the ephemeral range clear of the NodePort range instead:
 		t.Errorf("report:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// TestCheckCommandWithAnUnreachableAPIServer goes through client-go for
+// real, from a kubeconfig, to an API server address where nothing listens.
+func TestCheckCommandWithAnUnreachableAPIServer(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://`+freeAddress(t)+`"}}]
+users: [{name: u, user: {}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`), 0o600)
+	out, err := exec.Command(binary, "check", "--nodeport.kubernetes", "--kubeconfig="+kubeconfig,
+		"--kubernetes.timeout=1s", "--churn.interval=0s", "--no-nodeport.ipvs").CombinedOutput()
+	if exitCode(err) != exitCheckNotRun {
+		t.Errorf("exit %d, want %d:\n%s", exitCode(err), exitCheckNotRun, out)
+	}
+	mustContain(t, "the report", string(out),
+		"UNKNOWN: no NodePort known to be at risk, but a NodePort source could not be read",
+		"  nodeports_kubernetes: the Kubernetes API has not listed the Services yet: ",
+		"connect: connection refused")
+
+	out, err = exec.Command(binary, "check", "--nodeport.kubernetes", "--kubeconfig="+kubeconfig+".missing").CombinedOutput()
+	if exitCode(err) != exitCheckNotRun || !strings.Contains(string(out), "--kubeconfig="+kubeconfig+".missing: ") {
+		t.Errorf("a missing kubeconfig: exit %d\n%s", exitCode(err), out)
+	}
+}
