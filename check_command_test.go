@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -16,35 +15,13 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 )
 
-// serveUntilEOF listens in the pod namespace and closes each connection
-// after the client's FIN, so the client's socket goes to TIME_WAIT.
-func serveUntilEOF(t *testing.T, l *netlab.Lab, addr string) {
-	t.Helper()
-	var ln net.Listener
-	if err := netlab.InNamespace(l.Pod, func() (err error) { ln, err = net.Listen("tcp", addr); return err }); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, c); c.Close() }()
-		}
-	}()
-}
-
-func connectAndClose(t *testing.T, addr string, n int) {
+func leaveTimeWait(t *testing.T, addr string, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
-		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-		if err != nil {
+		if _, err := netlab.LeaveTimeWait(&net.Dialer{Timeout: 2 * time.Second}, addr); err != nil {
 			t.Errorf("connection %d to %s: %v", i, addr, err)
 			return
 		}
-		c.Close()
 	}
 }
 
@@ -84,13 +61,13 @@ func TestCheckCommandOnARealKernel(t *testing.T) {
 		l.Sysctl(t, l.Node, "net.ipv4.ip_local_reserved_ports", "30000-30009,31000,35000-35010")
 		l.Sysctl(t, l.Node, "net.ipv4.tcp_tw_reuse", "0")
 	}, func(t *testing.T, l *netlab.Lab) {
-		serveUntilEOF(t, l, "198.18.0.2:8080")
+		l.ServeUntilEOF(t, "198.18.0.2:8080")
 		held, err := net.Listen("tcp", "198.18.0.1:30080")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer held.Close()
-		connectAndClose(t, "198.18.0.2:8080", 300)
+		leaveTimeWait(t, "198.18.0.2:8080", 300)
 		static := "--nodeport.static=30005,30080,30081,31000,32000,45000"
 
 		// Churn while the text check samples it.
@@ -102,7 +79,7 @@ func TestCheckCommandOnARealKernel(t *testing.T) {
 				case <-stop:
 					return
 				case <-time.After(2 * time.Millisecond):
-					connectAndClose(t, "198.18.0.2:8080", 1)
+					leaveTimeWait(t, "198.18.0.2:8080", 1)
 				}
 			}
 		})

@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -27,34 +26,6 @@ const (
 	labStatic = "30005,30080,30081,31000,32000,45000"
 )
 
-// echoUntilEOF serves in the pod namespace: it reads until the client's
-// FIN and then closes, so the client closes first and its socket, in the
-// node namespace, goes to TIME_WAIT.
-func echoUntilEOF(t *testing.T, l *netlab.Lab, addr string) {
-	t.Helper()
-	var ln net.Listener
-	err := netlab.InNamespace(l.Pod, func() (err error) {
-		ln, err = net.Listen("tcp", addr)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				io.Copy(io.Discard, c)
-				c.Close()
-			}()
-		}
-	}()
-}
-
 // timeWaitTally is what the test itself knows of the sockets it left in
 // TIME_WAIT, to compare the collector's counts with.
 type timeWaitTally struct {
@@ -72,20 +43,18 @@ func (tally *timeWaitTally) makeTimeWait(t *testing.T, dest string, n, from int,
 		if from != 0 {
 			d.LocalAddr = &net.TCPAddr{Port: from + i}
 		}
-		c, err := d.Dial("tcp", dest)
+		addr, err := netlab.LeaveTimeWait(&d, dest)
 		if err != nil {
 			t.Fatalf("connection %d to %s: %v", i, dest, err)
 		}
-		local := netip.MustParseAddrPort(c.LocalAddr().String())
-		c.Close()
+		local := netip.MustParseAddrPort(addr.String())
 		tally.byRange[portRangeName(local.Port(), eph, PortRange{30000, 32767})]++
 		tally.byDest[netip.MustParseAddrPort(dest).String()]++
 		tally.total++
 	}
 }
 
-// waitForTimeWait waits until sockstat counts n TIME_WAIT sockets: the
-// servers close a moment after the clients.
+// waitForTimeWait waits until sockstat counts n TIME_WAIT sockets.
 func waitForTimeWait(t *testing.T, node *Node, n int) {
 	t.Helper()
 	got := 0
@@ -123,9 +92,9 @@ func labSetup(t *testing.T, l *netlab.Lab) {
 
 func TestNodeSignalsOnARealKernel(t *testing.T) {
 	netlab.Run(t, labSetup, func(t *testing.T, l *netlab.Lab) {
-		echoUntilEOF(t, l, "198.18.0.2:8080")
-		echoUntilEOF(t, l, "198.18.0.2:8081")
-		echoUntilEOF(t, l, "[2001:db8::2]:8080")
+		l.ServeUntilEOF(t, "198.18.0.2:8080")
+		l.ServeUntilEOF(t, "198.18.0.2:8081")
+		l.ServeUntilEOF(t, "[2001:db8::2]:8080")
 		held, err := net.Listen("tcp", "198.18.0.1:30080")
 		if err != nil {
 			t.Fatal(err)
