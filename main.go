@@ -10,6 +10,8 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/kubeprobe/kubeprobe_exporter/collector"
 )
 
 const (
@@ -41,6 +43,7 @@ func run(args []string) int {
 		configCheck:   serve.Flag("config.check", "Validate the configuration file, print the result and exit: 0 if valid, 1 if not.").Bool(),
 		timeoutOffset: serve.Flag("timeout-offset", "Seconds to subtract from Prometheus's scrape timeout to give a probe's timeout.").Default("0.5").Float64(),
 		historyLimit:  serve.Flag("history.limit", "The number of recent probes, and separately of older failed probes, to keep for the landing page.").Default("100").Int(),
+		collector:     collector.AddFlags(serve),
 	}
 
 	probe := app.Command("probe", "Run one probe from the shell, print the verdict and the debug output; exit 0 on success, 1 on failure, 2 if the probe could not be run.")
@@ -53,6 +56,8 @@ func run(args []string) int {
 		target:     probe.Arg("target", "What to probe: host:port, or a URL for http modules.").Required().String(),
 	}
 
+	check, cf := addCheckCommand(app)
+
 	command, err := app.Parse(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %s, try --help\n", exporterName, err)
@@ -62,6 +67,8 @@ func run(args []string) int {
 	switch command {
 	case probe.FullCommand():
 		return runProbe(pf, logger, os.Stdout)
+	case check.FullCommand():
+		return runCheck(cf, logger, logs.slogLogger(untimed), os.Stdout)
 	default:
 		return runServe(sf, logger, logs.slogLogger(untimed))
 	}

@@ -291,3 +291,27 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// TestServeExportsNodeSignals scrapes the node collector of a running
+// exporter: the collector flags reach serve, and a source that fails
+// leaves the rest of the scrape working.
+func TestServeExportsNodeSignals(t *testing.T) {
+	e := startExporter(t, "--config.file=config.example.yml", "--nodeport.static=30080,31000-31010",
+		"--nodeport.ipvs", "--path.procfs=/proc", "--collector.timewait.top=3")
+	_, body := e.get(t, "/metrics")
+	mustContain(t, "/metrics", body,
+		"\nkubeprobe_ephemeral_port_range_start ",
+		"\nkubeprobe_nodeport_range_start 30000\n",
+		"\nkubeprobe_nodeport_range_end 32767\n",
+		`kubeprobe_nodeports_allocated{source="static"} 12`,
+		"\nkubeprobe_nodeports_at_risk ",
+		"\nkubeprobe_tcp_time_wait_sockets ",
+		`kubeprobe_tcp_time_wait_sockets_by_range{range="nodeport"} `,
+		"# TYPE kubeprobe_tcp_active_opens_total counter",
+		`kubeprobe_exporter_collector_success{collector="nodeports_static"} 1`,
+		`kubeprobe_exporter_collector_duration_seconds{collector="time_wait_breakdown"} `,
+	)
+	if _, err := os.Stat("/proc/net/ip_vs"); err != nil {
+		mustContain(t, "/metrics without IPVS", body, `kubeprobe_exporter_collector_success{collector="nodeports_ipvs"} 0`)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/kubeprobe/kubeprobe_exporter/collector"
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
 )
@@ -31,6 +32,7 @@ type serveFlags struct {
 	configCheck   *bool
 	timeoutOffset *float64
 	historyLimit  *int
+	collector     *collector.Flags
 }
 
 // runServe serves until SIGTERM or SIGINT; SIGHUP reloads the configuration.
@@ -39,12 +41,20 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 		return checkConfig(*f.configFile, logger)
 	}
 	level.Info(logger).Log("msg", "Starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
+	node, err := newNodeCollector(ctx, f.collector, logger, slogger)
+	if err != nil {
+		level.Error(logger).Log("msg", "Error setting up the node collector", "err", err)
+		return 1
+	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		node,
 	)
 	sc := config.NewSafeConfig(registry)
 	if err := sc.Reload(*f.configFile); err != nil {
@@ -72,8 +82,6 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 	})
 	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go reloader.watchSIGHUP(ctx)
 	go shutdownOnDone(ctx, server, logger)
 	if err := web.ListenAndServe(server, f.web, slogger); err != nil && !errors.Is(err, http.ErrServerClosed) {

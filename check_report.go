@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/collector"
+)
+
+// writeCheckReport writes the check's report for a person: the verdict,
+// the ranges, what is at risk and why it matters, then the fix.
+func writeCheckReport(w io.Writer, r *collector.Report) error {
+	var b strings.Builder
+	b.WriteString(checkVerdict(r) + "\n\n")
+	writeRanges(&b, r)
+	writeNodePorts(&b, r)
+	writeTimeWait(&b, r)
+	writeChurn(&b, r)
+	writeFix(&b, r)
+	writeErrors(&b, r)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func checkVerdict(r *collector.Report) string {
+	switch {
+	case len(r.AtRisk) > 0:
+		return fmt.Sprintf("AT RISK: %d allocated NodePort%s may be handed out as source ports on this node", len(r.AtRisk), plural(len(r.AtRisk)))
+	case r.Incomplete():
+		return "UNKNOWN: no NodePort known to be at risk, but a NodePort source could not be read (see the errors below)"
+	}
+	return "OK: no allocated NodePort may be handed out as a source port on this node"
+}
+
+func writeRanges(b *strings.Builder, r *collector.Report) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "Ephemeral port range\tnet.ipv4.ip_local_port_range\t%s\t%d ports\n", r.EphemeralRange, r.EphemeralRange.Len())
+	fmt.Fprintf(tw, "Reserved ports\tnet.ipv4.ip_local_reserved_ports\t%s\t%d ports\n", orNone(r.ReservedPorts), r.ReservedCount)
+	fmt.Fprintf(tw, "NodePort range\t--nodeport.range\t%s\t%d ports\n", r.NodePortRange, r.NodePortRange.Len())
+	tw.Flush()
+	fmt.Fprintf(b, "Overlap: %d port%s of the NodePort range the kernel may pick as source ports (in the ephemeral range, not reserved).\n\n",
+		r.OverlapPorts, plural(r.OverlapPorts))
+}
+
+func writeNodePorts(b *strings.Builder, r *collector.Report) {
+	var counts []string
+	for _, name := range slices.Sorted(maps.Keys(r.Allocated)) {
+		counts = append(counts, fmt.Sprintf("%d from %s", r.Allocated[name], name))
+	}
+	if len(counts) == 0 {
+		counts = []string{"no source on (--nodeport.kubernetes, --nodeport.ipvs, --nodeport.static)"}
+	}
+	fmt.Fprintf(b, "Allocated NodePorts: %s\n", strings.Join(counts, ", "))
+	if len(r.AtRisk) > 0 {
+		fmt.Fprintf(b, "At risk (in the ephemeral range, not reserved, no listening socket):\n")
+		writeKnownPorts(b, r.AtRisk)
+		b.WriteString("When the kernel picks one of these as a connection's source port, the NodePort's owner (IPVS or iptables)\n" +
+			"takes the answer and the node resets it: a kubelet probe from that port times out.\n")
+	}
+	if len(r.OutsideRange) > 0 {
+		fmt.Fprintf(b, "Outside --nodeport.range=%s (set it to the API server's --service-node-port-range):\n", r.NodePortRange)
+		writeKnownPorts(b, r.OutsideRange)
+	}
+	b.WriteString("\n")
+}
+
+func writeKnownPorts(b *strings.Builder, ports []collector.KnownPort) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	for _, k := range ports {
+		fmt.Fprintf(tw, "  %d/%s\t%s\t(%s)\n", k.Port, k.Protocol, strings.Join(k.Owners, ", "), strings.Join(k.Sources, ", "))
+	}
+	tw.Flush()
+}
+
+func writeTimeWait(b *strings.Builder, r *collector.Report) {
+	if r.TimeWait == nil {
+		return
+	}
+	fmt.Fprintf(b, "TIME_WAIT: %d sockets", r.TimeWait.Sockets)
+	if r.TimeWait.ByRange != nil {
+		fmt.Fprintf(b, "; by local port: %d nodeport, %d ephemeral, %d other",
+			r.TimeWait.ByRange["nodeport"], r.TimeWait.ByRange["ephemeral"], r.TimeWait.ByRange["other"])
+	}
+	b.WriteString("\n")
+	if len(r.TimeWait.TopDestinations) > 0 {
+		b.WriteString("Top destinations:\n")
+		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+		for _, d := range r.TimeWait.TopDestinations {
+			fmt.Fprintf(tw, "  %s\t%d\n", d.Destination, d.Sockets)
+		}
+		tw.Flush()
+	}
+	b.WriteString("\n")
+}
+
+func writeChurn(b *strings.Builder, r *collector.Report) {
+	c := r.Churn
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(b, "Churn: %.1f connections opened per second over %.1fs", c.OpensPerSecond, c.IntervalSeconds)
+	if c.WrapAroundSeconds != nil {
+		fmt.Fprintf(b, "; at that rate the kernel goes through its %d pickable source ports every %s",
+			c.PickablePorts, c.WrapAround().Round(time.Second))
+	}
+	b.WriteString(".\n\n")
+}
+
+func writeFix(b *strings.Builder, r *collector.Report) {
+	f := r.Fix
+	if !f.Needed {
+		b.WriteString("Fix: none needed.\n")
+		return
+	}
+	fmt.Fprintf(b, "Fix: reserve the NodePort range and the NodePorts at risk, keeping what is already reserved:\n  %s\n", f.Command)
+	fmt.Fprintf(b, "and persist it across reboots:\n  echo '%s' > %s\n", f.PersistLine, f.PersistFile)
+	fmt.Fprintf(b, "The kernel keeps %d source ports to pick from.\n", f.EphemeralPortsLeft)
+	if f.Alternative != "" {
+		fmt.Fprintf(b, "Or move the ephemeral range clear of the NodePort range instead:\n  %s\n", f.Alternative)
+	}
+}
+
+func writeErrors(b *strings.Builder, r *collector.Report) {
+	if len(r.Errors) == 0 {
+		return
+	}
+	b.WriteString("\nCould not read:\n")
+	for _, name := range slices.Sorted(maps.Keys(r.Errors)) {
+		fmt.Fprintf(b, "  %s: %s\n", name, r.Errors[name])
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

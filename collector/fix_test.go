@@ -1,0 +1,114 @@
+package collector
+
+import (
+	"reflect"
+	"testing"
+)
+
+func mustPorts(t *testing.T, s string) PortSet {
+	t.Helper()
+	set, err := ParsePortList(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func known(protocol string, ports ...uint16) []KnownPort {
+	var out []KnownPort
+	for _, p := range ports {
+		out = append(out, KnownPort{NodePort: NodePort{Protocol: protocol, Port: p}})
+	}
+	return out
+}
+
+// TestAtRiskIsTheIncidentsRule: in the ephemeral range, not reserved, not
+// held by a socket of the NodePort's protocol.
+func TestAtRiskIsTheIncidentsRule(t *testing.T) {
+	eph := PortRange{First: 1024, Last: 65000}
+	reserved := mustPorts(t, "31000-31010")
+	var held heldPorts
+	held.tcp.Add(30081) // a listener holds TCP 30081...
+	held.udp.Add(30082) // ...and a bound UDP socket UDP 30082, not TCP 30082
+	all := append(known("TCP", 1000, 30080, 30081, 30082, 31005, 65001), known("UDP", 30082)...)
+	all = append(all, known("SCTP", 30083)...)
+
+	got := atRisk(all, eph, reserved, held)
+	// 1000 and 65001 lie outside the range, 31005 is reserved, TCP 30081
+	// and UDP 30082 are held; SCTP sockets are never seen, so never held.
+	want := []KnownPort{
+		{NodePort: NodePort{Protocol: "TCP", Port: 30080}},
+		{NodePort: NodePort{Protocol: "TCP", Port: 30082}},
+		{NodePort: NodePort{Protocol: "SCTP", Port: 30083}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("atRisk = %+v\nwant %+v", got, want)
+	}
+}
+
+func TestPickable(t *testing.T) {
+	for _, tc := range []struct {
+		eph      PortRange
+		reserved string
+		want     int
+	}{
+		{PortRange{32768, 60999}, "", 0},           // Linux's default: clear of 30000-32767
+		{PortRange{1024, 65000}, "", 2768},         // the incident's node
+		{PortRange{1024, 65000}, "30000-32767", 0}, // the incident's fix
+		{PortRange{1024, 65000}, "30000-30099", 2668},
+		{PortRange{31000, 40000}, "31000", 1767}, // 31001-32767
+	} {
+		got := pickable(PortRange{30000, 32767}, tc.eph, mustPorts(t, tc.reserved))
+		if got.Len() != tc.want {
+			t.Errorf("ephemeral %s, reserved %q: %d ports, want %d", tc.eph, tc.reserved, got.Len(), tc.want)
+		}
+	}
+}
+
+func TestPlanFixMergesWithWhatIsReserved(t *testing.T) {
+	eph := PortRange{First: 1024, Last: 65000}
+	nodePorts := PortRange{First: 30000, Last: 32767}
+	reserved := mustPorts(t, "8080,9100-9102,31000-33000")
+	// 36704 is allocated outside --nodeport.range, as on the incident's
+	// node whose API server used 20000-40000.
+	risky := known("TCP", 30080, 36704)
+	overlap := pickable(nodePorts, eph, reserved)
+	fix := planFix(eph, nodePorts, reserved, overlap.Len(), risky)
+	want := Fix{
+		Needed:             true,
+		ReservedPorts:      "8080,9100-9102,30000-33000,36704",
+		Command:            "sysctl -w net.ipv4.ip_local_reserved_ports=8080,9100-9102,30000-33000,36704",
+		PersistFile:        "/etc/sysctl.d/90-kubeprobe-reserved-ports.conf",
+		PersistLine:        "net.ipv4.ip_local_reserved_ports = 8080,9100-9102,30000-33000,36704",
+		EphemeralPortsLeft: eph.Len() - (1 + 3 + 3001 + 1),
+		// 32768-65000 would still hold 36704, and 1024-29999 is smaller.
+		Alternative: "",
+	}
+	if fix != want {
+		t.Errorf("planFix =\n%+v\nwant\n%+v", fix, want)
+	}
+}
+
+func TestPlanFixNotNeeded(t *testing.T) {
+	eph := PortRange{First: 32768, Last: 60999}
+	if fix := planFix(eph, PortRange{30000, 32767}, PortSet{}, 0, nil); fix.Needed || fix.Command != "" {
+		t.Errorf("no overlap and nothing at risk, yet %+v", fix)
+	}
+}
+
+func TestClearRange(t *testing.T) {
+	for _, tc := range []struct {
+		eph, nodePorts PortRange
+		want           string
+	}{
+		{PortRange{1024, 65000}, PortRange{30000, 32767}, `sysctl -w net.ipv4.ip_local_port_range="32768 65000"`},
+		{PortRange{1024, 40000}, PortRange{30000, 32767}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
+		{PortRange{30000, 32767}, PortRange{30000, 32767}, ""},
+		{PortRange{1, 65535}, PortRange{1, 65535}, ""},
+		{PortRange{1024, 65535}, PortRange{30000, 65535}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
+	} {
+		if got := clearRange(tc.eph, tc.nodePorts, known("TCP", 30080)); got != tc.want {
+			t.Errorf("clearRange(%s, %s) = %q, want %q", tc.eph, tc.nodePorts, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package collector
+
+import (
+	"fmt"
+
+	"github.com/alecthomas/kingpin/v2"
+)
+
+// Config is the collector's configuration, from the command line.
+type Config struct {
+	ProcPath      string    // --path.procfs
+	NodePortRange PortRange // --nodeport.range: the API server's --service-node-port-range
+	Kubernetes    bool      // --nodeport.kubernetes
+	Kubeconfig    string    // --kubeconfig; empty means in-cluster
+	IPVS          IPVSMode  // --nodeport.ipvs
+	Static        PortSet   // --nodeport.static
+	TimeWaitTop   int       // --collector.timewait.top
+}
+
+// IPVSMode is whether the ipvs source is on.
+type IPVSMode int
+
+const (
+	// IPVSAuto reads /proc/net/ip_vs when it exists, and counts no IPVS
+	// NodePorts when it does not (no IPVS on this node, or not yet).
+	IPVSAuto IPVSMode = iota
+	IPVSOn
+	IPVSOff
+)
+
+// maxTimeWaitTop bounds --collector.timewait.top, and so the label values
+// of kubeprobe_tcp_time_wait_top_destinations.
+const maxTimeWaitTop = 100
+
+// Flags are the collector's flags. The serve and check commands both
+// take them, so each adds its own copy with AddFlags.
+type Flags struct {
+	procPath      *string
+	nodePortRange PortRange
+	kubernetes    *bool
+	kubeconfig    *string
+	ipvs          *bool
+	ipvsSetByUser bool
+	static        portListValue
+	timeWaitTop   *int
+}
+
+// flagger is a kingpin command or application.
+type flagger interface {
+	Flag(name, help string) *kingpin.FlagClause
+}
+
+// AddFlags adds the collector's flags to a command.
+func AddFlags(cmd flagger) *Flags {
+	f := &Flags{}
+	f.procPath = cmd.Flag("path.procfs", "procfs mountpoint; /proc/sys/net and /proc/net show the network namespace of the reader, so run in the host's.").Default("/proc").String()
+	cmd.Flag("nodeport.range", "The NodePort range, the API server's --service-node-port-range.").Default("30000-32767").
+		SetValue(namedValue{"nodeport.range", &f.nodePortRange})
+	f.kubernetes = cmd.Flag("nodeport.kubernetes", "Learn allocated NodePorts from the Services of type NodePort and LoadBalancer, watched through the Kubernetes API.").Bool()
+	f.kubeconfig = cmd.Flag("kubeconfig", "kubeconfig file for --nodeport.kubernetes; without it, the in-cluster configuration of the pod.").String()
+	f.ipvs = cmd.Flag("nodeport.ipvs", "Learn allocated NodePorts from the IPVS virtual services on this node's addresses (/proc/net/ip_vs). Default: on where that file exists.").
+		IsSetByUser(&f.ipvsSetByUser).Bool()
+	cmd.Flag("nodeport.static", "NodePorts known to be allocated, as ports and ranges: 30080,31000-31010.").PlaceHolder("PORTS").
+		SetValue(namedValue{"nodeport.static", &f.static})
+	f.timeWaitTop = cmd.Flag("collector.timewait.top", "How many remote endpoints with the most TIME_WAIT sockets to export.").Default("5").Int()
+	return f
+}
+
+// Config checks the flags and returns the configuration they give.
+func (f *Flags) Config() (Config, error) {
+	if *f.timeWaitTop < 0 || *f.timeWaitTop > maxTimeWaitTop {
+		return Config{}, fmt.Errorf("--collector.timewait.top=%d: want 0 to %d", *f.timeWaitTop, maxTimeWaitTop)
+	}
+	if *f.kubeconfig != "" && !*f.kubernetes {
+		return Config{}, fmt.Errorf("--kubeconfig=%s is only used with --nodeport.kubernetes; add that flag or drop this one", *f.kubeconfig)
+	}
+	ipvs := IPVSAuto
+	if f.ipvsSetByUser {
+		ipvs = IPVSOff
+		if *f.ipvs {
+			ipvs = IPVSOn
+		}
+	}
+	return Config{
+		ProcPath:      *f.procPath,
+		NodePortRange: f.nodePortRange,
+		Kubernetes:    *f.kubernetes,
+		Kubeconfig:    *f.kubeconfig,
+		IPVS:          ipvs,
+		Static:        f.static.set,
+		TimeWaitTop:   *f.timeWaitTop,
+	}, nil
+}
+
+// portListValue is the kingpin value of --nodeport.static.
+type portListValue struct {
+	set PortSet
+}
+
+func (v *portListValue) Set(s string) error {
+	set, err := ParsePortList(s)
+	if err != nil {
+		return fmt.Errorf("want ports and ranges such as 30080,31000-31010: %w", err)
+	}
+	v.set = v.set.Union(set)
+	return nil
+}
+
+func (v *portListValue) String() string { return v.set.String() }
+
+// IsCumulative lets --nodeport.static be given more than once.
+func (v *portListValue) IsCumulative() bool { return true }
+
+// namedValue puts the flag's name in front of its value's errors, which
+// kingpin does not do for custom values.
+type namedValue struct {
+	name string
+	kingpin.Value
+}
+
+func (v namedValue) Set(s string) error {
+	if err := v.Value.Set(s); err != nil {
+		return fmt.Errorf("--%s: %w", v.name, err)
+	}
+	return nil
+}
+
+// IsCumulative passes the value's own answer on to kingpin.
+func (v namedValue) IsCumulative() bool {
+	c, ok := v.Value.(interface{ IsCumulative() bool })
+	return ok && c.IsCumulative()
+}

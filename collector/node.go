@@ -1,0 +1,134 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/procfs"
+)
+
+// The sysctls the collector reads.
+const (
+	sysctlPortRange     = "net.ipv4.ip_local_port_range"
+	sysctlReservedPorts = "net.ipv4.ip_local_reserved_ports"
+	sysctlTWReuse       = "net.ipv4.tcp_tw_reuse"
+	sysctlConntrackTW   = "net.netfilter.nf_conntrack_tcp_timeout_time_wait"
+)
+
+// Node reads this node's facts from procfs. /proc/sys/net and /proc/net
+// show the network namespace of the reader, so the exporter must run in
+// the host's network namespace (hostNetwork: true) to see the node's.
+type Node struct {
+	procPath string
+	fs       procfs.FS
+}
+
+// NewNode reads procfs at procPath (--path.procfs).
+func NewNode(procPath string) (*Node, error) {
+	fs, err := procfs.NewFS(procPath)
+	if err != nil {
+		return nil, fmt.Errorf("--path.procfs=%s: %w", procPath, err)
+	}
+	return &Node{procPath: procPath, fs: fs}, nil
+}
+
+// sysctlPath is where a sysctl lives: net.ipv4.tcp_tw_reuse is
+// <procfs>/sys/net/ipv4/tcp_tw_reuse.
+func (n *Node) sysctlPath(name string) string {
+	return filepath.Join(n.procPath, "sys", strings.ReplaceAll(name, ".", "/"))
+}
+
+// readSysctl reads a sysctl whole. procfs's SysctlStrings does a single
+// 128-byte read, which cuts long ip_local_reserved_ports lists short.
+func (n *Node) readSysctl(name string) (string, error) {
+	b, err := os.ReadFile(n.sysctlPath(name))
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", name, err)
+	}
+	return string(b), nil
+}
+
+// EphemeralRange is net.ipv4.ip_local_port_range, the ports the kernel
+// picks source ports from.
+func (n *Node) EphemeralRange() (PortRange, error) {
+	text, err := n.readSysctl(sysctlPortRange)
+	if err != nil {
+		return PortRange{}, err
+	}
+	r, err := parseKernelRange(text)
+	if err != nil {
+		return PortRange{}, fmt.Errorf("%s in %s: %w", sysctlPortRange, n.sysctlPath(sysctlPortRange), err)
+	}
+	return r, nil
+}
+
+// ReservedPorts is net.ipv4.ip_local_reserved_ports, the ports the
+// kernel never picks as source ports.
+func (n *Node) ReservedPorts() (PortSet, error) {
+	text, err := n.readSysctl(sysctlReservedPorts)
+	if err != nil {
+		return PortSet{}, err
+	}
+	s, err := ParsePortList(text)
+	if err != nil {
+		return PortSet{}, fmt.Errorf("%s in %s: %w", sysctlReservedPorts, n.sysctlPath(sysctlReservedPorts), err)
+	}
+	return s, nil
+}
+
+// errAbsent says a sysctl does not exist here, e.g. the conntrack ones
+// when nf_conntrack is not loaded.
+var errAbsent = errors.New("sysctl absent")
+
+// IntSysctl reads a sysctl holding one integer; errAbsent if there is
+// no such sysctl.
+func (n *Node) IntSysctl(name string) (int64, error) {
+	text, err := n.readSysctl(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("%s: %w, %s does not exist", name, errAbsent, n.sysctlPath(name))
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s in %s: want an integer, got %q", name, n.sysctlPath(name), strings.TrimSpace(text))
+	}
+	return v, nil
+}
+
+// TimeWaitSockets is the count of TCP sockets in TIME_WAIT, IPv4 and
+// IPv6 together, from /proc/net/sockstat: one line, however many sockets.
+func (n *Node) TimeWaitSockets() (int, error) {
+	stat, err := n.fs.NetSockstat()
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", filepath.Join(n.procPath, "net/sockstat"), err)
+	}
+	for _, p := range stat.Protocols {
+		if p.Protocol == "TCP" && p.TW != nil {
+			return *p.TW, nil
+		}
+	}
+	return 0, fmt.Errorf("%s has no TCP tw field", filepath.Join(n.procPath, "net/sockstat"))
+}
+
+// ActiveOpens is Tcp.ActiveOpens from /proc/net/snmp: the connect()s the
+// node has made, each of which took a source port.
+func (n *Node) ActiveOpens() (float64, error) {
+	self, err := n.fs.Self()
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", filepath.Join(n.procPath, "self"), err)
+	}
+	snmp, err := self.Snmp()
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", filepath.Join(n.procPath, "self/net/snmp"), err)
+	}
+	if snmp.ActiveOpens == nil {
+		return 0, fmt.Errorf("%s has no Tcp ActiveOpens field", filepath.Join(n.procPath, "self/net/snmp"))
+	}
+	return *snmp.ActiveOpens, nil
+}

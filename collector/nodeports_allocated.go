@@ -1,0 +1,23 @@
+package collector
+
+import "github.com/prometheus/client_golang/prometheus"
+
+var allocatedDesc = newDesc("nodeports_allocated",
+	"Allocated NodePorts (distinct protocol and port) known from each source: kubernetes, ipvs or static.", "source")
+
+// allocatedScraper exports what one source knows. A source that fails
+// exports nothing and reports the failure as nodeports_<source>.
+func allocatedScraper(src Source) scraper {
+	return scraper{
+		name:  sourceScraperName(src),
+		descs: []*prometheus.Desc{allocatedDesc},
+		update: func(s *snapshot, ch chan<- prometheus.Metric) error {
+			allocs, err := s.Allocations(src)
+			if err != nil {
+				return err
+			}
+			gauge(ch, allocatedDesc, float64(len(distinctNodePorts(allocs))), src.Name())
+			return nil
+		},
+	}
+}

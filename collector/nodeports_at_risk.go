@@ -1,0 +1,93 @@
+package collector
+
+import (
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+var atRiskDesc = newDesc("nodeports_at_risk",
+	"Allocated NodePorts the kernel may hand out as a source port right now: inside the ephemeral range, not reserved, and not held by a listening socket.")
+
+// atRiskScraper counts the NodePorts at risk from the sources that
+// answered; a failing source is reported by its own scraper.
+var atRiskScraper = scraper{
+	name:  "nodeports_at_risk",
+	descs: []*prometheus.Desc{atRiskDesc},
+	update: func(s *snapshot, ch chan<- prometheus.Metric) error {
+		risky, err := s.AtRisk()
+		if err != nil {
+			return err
+		}
+		gauge(ch, atRiskDesc, float64(len(risky)))
+		return nil
+	},
+}
+
+// KnownPort is an allocated NodePort with every source that knows it and
+// every owner they name.
+type KnownPort struct {
+	NodePort
+	Sources []string `json:"sources"`
+	Owners  []string `json:"owners"`
+}
+
+// Known merges what the sources know, in port order. Allocations a
+// source returned along with an error (the Kubernetes source's last
+// known Services) are kept.
+func (s *snapshot) Known() []KnownPort {
+	byPort := map[NodePort]*KnownPort{}
+	for _, src := range s.sources {
+		allocs, _ := s.Allocations(src)
+		for _, a := range allocs {
+			k := byPort[a.NodePort]
+			if k == nil {
+				k = &KnownPort{NodePort: a.NodePort}
+				byPort[a.NodePort] = k
+			}
+			k.Sources = appendNew(k.Sources, src.Name())
+			k.Owners = appendNew(k.Owners, a.Owner)
+		}
+	}
+	out := make([]KnownPort, 0, len(byPort))
+	for _, k := range byPort {
+		out = append(out, *k)
+	}
+	slices.SortFunc(out, func(a, b KnownPort) int { return compareNodePorts(a.NodePort, b.NodePort) })
+	return out
+}
+
+// AtRisk is the known NodePorts the kernel may hand out as a source port:
+// inside the ephemeral range, not reserved, and held by no socket.
+func (s *snapshot) AtRisk() ([]KnownPort, error) {
+	eph, err := s.EphemeralRange()
+	if err != nil {
+		return nil, err
+	}
+	reserved, err := s.ReservedPorts()
+	if err != nil {
+		return nil, err
+	}
+	held, err := s.HeldPorts()
+	if err != nil {
+		return nil, err
+	}
+	return atRisk(s.Known(), eph, reserved, held), nil
+}
+
+func atRisk(known []KnownPort, eph PortRange, reserved PortSet, held heldPorts) []KnownPort {
+	var out []KnownPort
+	for _, k := range known {
+		if eph.Contains(k.Port) && !reserved.Has(k.Port) && !held.Holds(k.NodePort) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}

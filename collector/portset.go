@@ -1,0 +1,123 @@
+package collector
+
+import (
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// PortSet is a set of port numbers, 0-65535. A bitmap keeps membership,
+// union and counting cheap however long the kernel's lists get.
+type PortSet struct {
+	words [65536 / 64]uint64
+}
+
+// AddRange adds the ports first through last.
+func (s *PortSet) AddRange(r PortRange) {
+	for p := int(r.First); p <= int(r.Last); p++ {
+		s.Add(uint16(p))
+	}
+}
+
+// Add adds one port.
+func (s *PortSet) Add(p uint16) { s.words[p/64] |= 1 << (p % 64) }
+
+// Has tells whether p is in the set.
+func (s *PortSet) Has(p uint16) bool { return s.words[p/64]&(1<<(p%64)) != 0 }
+
+// Len is the number of ports in the set.
+func (s *PortSet) Len() int {
+	n := 0
+	for _, w := range s.words {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// Union is the set of ports in s or o.
+func (s PortSet) Union(o PortSet) PortSet {
+	for i := range s.words {
+		s.words[i] |= o.words[i]
+	}
+	return s
+}
+
+// CountIn is the number of ports of the set inside r.
+func (s *PortSet) CountIn(r PortRange) int {
+	n := 0
+	for p := int(r.First); p <= int(r.Last); p++ {
+		if s.Has(uint16(p)) {
+			n++
+		}
+	}
+	return n
+}
+
+// Ranges lists the set as the fewest ascending ranges.
+func (s *PortSet) Ranges() []PortRange {
+	var out []PortRange
+	for p := 0; p <= 65535; p++ {
+		if !s.Has(uint16(p)) {
+			continue
+		}
+		if n := len(out); n > 0 && int(out[n-1].Last) == p-1 {
+			out[n-1].Last = uint16(p)
+			continue
+		}
+		out = append(out, PortRange{First: uint16(p), Last: uint16(p)})
+	}
+	return out
+}
+
+// String writes the set as the kernel does ip_local_reserved_ports:
+// comma-separated ports and ranges, e.g. "30000-32767,40000".
+func (s PortSet) String() string {
+	ranges := s.Ranges()
+	parts := make([]string, len(ranges))
+	for i, r := range ranges {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParsePortList parses comma-separated ports and ranges, the syntax of
+// net.ipv4.ip_local_reserved_ports and of --nodeport.static: "30080",
+// "31000-31010", "30080,31000-31010". Blank text is the empty set.
+func ParsePortList(text string) (PortSet, error) {
+	var s PortSet
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return s, nil
+	}
+	for i, item := range strings.Split(text, ",") {
+		r, err := parsePortOrRange(strings.TrimSpace(item))
+		if err != nil {
+			return PortSet{}, fmt.Errorf("item %d %q: %w", i+1, item, err)
+		}
+		s.AddRange(r)
+	}
+	return s, nil
+}
+
+// parsePortOrRange parses "30080" or "31000-31010".
+func parsePortOrRange(item string) (PortRange, error) {
+	first, last, isRange := strings.Cut(item, "-")
+	if !isRange {
+		last = first
+	}
+	lo, errLo := parsePort(first)
+	hi, errHi := parsePort(last)
+	if errLo != nil || errHi != nil {
+		return PortRange{}, fmt.Errorf("want a port (0-65535) or a range such as 30000-32767")
+	}
+	if lo > hi {
+		return PortRange{}, fmt.Errorf("the range ends before it starts")
+	}
+	return PortRange{First: lo, Last: hi}, nil
+}
+
+func parsePort(s string) (uint16, error) {
+	n, err := strconv.ParseUint(s, 10, 16)
+	return uint16(n), err
+}

@@ -1,0 +1,163 @@
+package collector
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParsePortList(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		len      int
+	}{
+		{"", "", 0},
+		{"\n", "", 0},
+		{"30080", "30080", 1},
+		{"30000-32767", "30000-32767", 2768},
+		{"31000-31010,30080", "30080,31000-31010", 12},
+		{" 30080 , 30081 ,30082\n", "30080-30082", 3},
+		{"30000-30010,30005-30020", "30000-30020", 21},
+		{"0,65535", "0,65535", 2},
+		{"7-7", "7", 1},
+	} {
+		s, err := ParsePortList(tc.in)
+		if err != nil {
+			t.Errorf("ParsePortList(%q): %v", tc.in, err)
+			continue
+		}
+		if s.String() != tc.want || s.Len() != tc.len {
+			t.Errorf("ParsePortList(%q) = %q with %d ports, want %q with %d", tc.in, s.String(), s.Len(), tc.want, tc.len)
+		}
+	}
+}
+
+func TestParsePortListErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		"30000-":      `item 1 "30000-": want a port (0-65535) or a range such as 30000-32767`,
+		"1,,2":        `item 2 "": want a port (0-65535) or a range such as 30000-32767`,
+		"30080,70000": `item 2 "70000": want a port (0-65535) or a range such as 30000-32767`,
+		"32767-30000": `item 1 "32767-30000": the range ends before it starts`,
+		"a-b":         `item 1 "a-b": want a port (0-65535) or a range such as 30000-32767`,
+		"1-2-3":       `item 1 "1-2-3": want a port (0-65535) or a range such as 30000-32767`,
+	} {
+		_, err := ParsePortList(in)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParsePortList(%q) error = %v, want %q", in, err, want)
+		}
+	}
+}
+
+// fakeProcfs is a procfs tree holding the given files.
+func fakeProcfs(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for path, content := range files {
+		full := filepath.Join(root, path)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func nodeWithReserved(t *testing.T, content string) (*Node, string) {
+	t.Helper()
+	root := fakeProcfs(t, map[string]string{"sys/net/ipv4/ip_local_reserved_ports": content})
+	n, err := NewNode(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, filepath.Join(root, "sys/net/ipv4/ip_local_reserved_ports")
+}
+
+// TestReservedPortsReadsLongListsWhole reads a 1246-byte list: procfs's
+// SysctlStrings would stop at 128 bytes, inside the third item.
+func TestReservedPortsReadsLongListsWhole(t *testing.T) {
+	text := fixture(t, "reserved_ports_long")
+	n, _ := nodeWithReserved(t, text)
+	s, err := n.ReservedPorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fixture is in the kernel's own form, already merged, so writing
+	// the set back must give it exactly, last item included.
+	if got := s.String() + "\n"; got != text {
+		t.Errorf("read back as\n%s\nwant\n%s", got, text)
+	}
+	want := 7 + 2768 + 201 + 11 + 1 // 1024-1030, 30000-32767, 40000-40400 even ports, 50000-50010, 65535
+	if s.Len() != want {
+		t.Errorf("Len = %d, want %d", s.Len(), want)
+	}
+	if !s.Has(65535) || !s.Has(40400) || s.Has(40401) {
+		t.Errorf("membership wrong at the end of the list: 65535 %v, 40400 %v, 40401 %v", s.Has(65535), s.Has(40400), s.Has(40401))
+	}
+}
+
+func TestReservedPortsEmpty(t *testing.T) {
+	n, _ := nodeWithReserved(t, fixture(t, "reserved_ports_empty"))
+	s, err := n.ReservedPorts()
+	if err != nil || s.Len() != 0 {
+		t.Errorf("empty value: %d ports, %v; want none and no error", s.Len(), err)
+	}
+}
+
+func TestReservedPortsMalformedNamesTheSysctl(t *testing.T) {
+	for name, want := range map[string]string{
+		"reserved_ports_malformed": `item 2 "31000-": want a port (0-65535) or a range such as 30000-32767`,
+		"reserved_ports_backwards": `item 1 "32767-30000": the range ends before it starts`,
+		"reserved_ports_too_big":   `item 2 "70000": want a port (0-65535) or a range such as 30000-32767`,
+	} {
+		n, path := nodeWithReserved(t, fixture(t, name))
+		_, err := n.ReservedPorts()
+		if want := "net.ipv4.ip_local_reserved_ports in " + path + ": " + want; err == nil || err.Error() != want {
+			t.Errorf("%s: error = %v\nwant %s", name, err, want)
+		}
+	}
+}
+
+func TestReservedPortsMissingFile(t *testing.T) {
+	n, err := NewNode(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.ReservedPorts()
+	if err == nil || !strings.HasPrefix(err.Error(), "reading net.ipv4.ip_local_reserved_ports: open ") {
+		t.Errorf("error = %v, want one naming the sysctl and the file", err)
+	}
+}
+
+func TestEphemeralRange(t *testing.T) {
+	for text, want := range map[string]string{
+		"32768\t60999\n": "32768-60999",
+		"1024 65000":     "1024-65000",
+	} {
+		root := fakeProcfs(t, map[string]string{"sys/net/ipv4/ip_local_port_range": text})
+		n, _ := NewNode(root)
+		r, err := n.EphemeralRange()
+		if err != nil || r.String() != want {
+			t.Errorf("%q: %v, %v; want %s", text, r, err, want)
+		}
+	}
+	root := fakeProcfs(t, map[string]string{"sys/net/ipv4/ip_local_port_range": "60999 32768\n"})
+	n, _ := NewNode(root)
+	_, err := n.EphemeralRange()
+	want := "net.ipv4.ip_local_port_range in " + filepath.Join(root, "sys/net/ipv4/ip_local_port_range") +
+		`: want two ports from 0 to 65535, the first no greater than the second, got "60999 32768\n"`
+	if err == nil || err.Error() != want {
+		t.Errorf("backwards range: %v\nwant %s", err, want)
+	}
+}

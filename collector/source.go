@@ -1,0 +1,55 @@
+package collector
+
+import (
+	"cmp"
+	"slices"
+)
+
+// NodePort is one allocated port that something on the node owns: IPVS or
+// iptables answers packets sent to it, whatever socket the kernel thinks
+// uses the port.
+type NodePort struct {
+	Protocol string `json:"protocol"` // TCP, UDP or SCTP
+	Port     uint16 `json:"port"`
+}
+
+// Allocation is a NodePort and who holds it, for the check report:
+// "default/web" for a Service, "198.18.0.1:30080" for an IPVS service.
+type Allocation struct {
+	NodePort
+	Owner string
+}
+
+// Source lists the NodePorts allocated on this node, as one of the
+// kubernetes, ipvs and static sources sees them.
+type Source interface {
+	Name() string
+	Allocations() ([]Allocation, error)
+}
+
+// Names of the sources, the values of kubeprobe_nodeports_allocated's
+// source label.
+const (
+	SourceKubernetes = "kubernetes"
+	SourceIPVS       = "ipvs"
+	SourceStatic     = "static"
+)
+
+// distinctNodePorts is the NodePorts of allocations without repeats, in
+// port order.
+func distinctNodePorts(allocs []Allocation) []NodePort {
+	seen := make(map[NodePort]bool, len(allocs))
+	var out []NodePort
+	for _, a := range allocs {
+		if !seen[a.NodePort] {
+			seen[a.NodePort] = true
+			out = append(out, a.NodePort)
+		}
+	}
+	slices.SortFunc(out, compareNodePorts)
+	return out
+}
+
+func compareNodePorts(a, b NodePort) int {
+	return cmp.Or(cmp.Compare(a.Port, b.Port), cmp.Compare(a.Protocol, b.Protocol))
+}

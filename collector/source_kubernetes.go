@@ -1,0 +1,174 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// kubernetesSource knows the NodePorts of every Service of type NodePort
+// and LoadBalancer from an informer: one list, then a watch, so the API
+// server is not polled on every scrape.
+type kubernetesSource struct {
+	informer cache.SharedIndexInformer
+
+	mu      sync.Mutex
+	lastErr error // of the last list or watch; nil once one succeeds
+	stopped chan struct{}
+}
+
+// newKubernetesSourceFromConfig connects with --kubeconfig, or with the
+// pod's service account when it is empty.
+func newKubernetesSourceFromConfig(kubeconfig string) (*kubernetesSource, error) {
+	var cfg *rest.Config
+	var err error
+	if kubeconfig == "" {
+		cfg, err = rest.InClusterConfig()
+		if err != nil {
+			return nil, fmt.Errorf("--nodeport.kubernetes: no in-cluster configuration (%w); outside a pod, give --kubeconfig=PATH", err)
+		}
+	} else {
+		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("--kubeconfig=%s: %w", kubeconfig, err)
+		}
+	}
+	cfg.UserAgent = "kubeprobe_exporter"
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--nodeport.kubernetes: %w", err)
+	}
+	return newKubernetesSource(client), nil
+}
+
+func newKubernetesSource(client kubernetes.Interface) *kubernetesSource {
+	s := &kubernetesSource{lastErr: errors.New("the Services have not been listed yet"), stopped: make(chan struct{})}
+	services := client.CoreV1().Services(metav1.NamespaceAll)
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			list, err := services.List(ctx, opts)
+			s.record(err)
+			return list, err
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			w, err := services.Watch(ctx, opts)
+			s.record(err)
+			return w, err
+		},
+	}
+	s.informer = cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, client), &corev1.Service{}, 0, cache.Indexers{})
+	// Neither can fail before the informer runs.
+	_ = s.informer.SetTransform(trimService)
+	_ = s.informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		if !errors.Is(err, io.EOF) {
+			s.record(err)
+		}
+	})
+	return s
+}
+
+// Start runs the informer until ctx ends.
+func (s *kubernetesSource) Start(ctx context.Context, logger log.Logger) {
+	go func() {
+		defer close(s.stopped)
+		s.informer.RunWithContext(ctx)
+		level.Debug(logger).Log("msg", "Stopped watching Services")
+	}()
+}
+
+// Stopped is closed once the informer has stopped.
+func (s *kubernetesSource) Stopped() <-chan struct{} { return s.stopped }
+
+// WaitForSync waits for the first list of Services.
+func (s *kubernetesSource) WaitForSync(ctx context.Context) error {
+	if !cache.WaitForCacheSync(ctx.Done(), s.informer.HasSynced) {
+		return fmt.Errorf("listing Services through the Kubernetes API (--nodeport.kubernetes): %w", s.err())
+	}
+	return nil
+}
+
+func (s *kubernetesSource) record(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastErr = err
+}
+
+func (s *kubernetesSource) err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+func (*kubernetesSource) Name() string { return SourceKubernetes }
+
+// Allocations lists the NodePorts of the Services in the informer's
+// cache. While the API server is unreachable the last known Services are
+// returned along with the error.
+func (s *kubernetesSource) Allocations() ([]Allocation, error) {
+	if !s.informer.HasSynced() {
+		return nil, fmt.Errorf("the Kubernetes API has not listed the Services yet: %w", s.err())
+	}
+	var out []Allocation
+	for _, obj := range s.informer.GetStore().List() {
+		if svc, ok := obj.(*corev1.Service); ok {
+			out = append(out, serviceNodePorts(svc)...)
+		}
+	}
+	if err := s.err(); err != nil {
+		return out, fmt.Errorf("watching Services through the Kubernetes API, using the last known ones: %w", err)
+	}
+	return out, nil
+}
+
+// serviceNodePorts is the node ports and the health-check node port of a
+// Service of type NodePort or LoadBalancer.
+func serviceNodePorts(svc *corev1.Service) []Allocation {
+	if svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return nil
+	}
+	owner := svc.Namespace + "/" + svc.Name
+	var out []Allocation
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort != 0 {
+			proto := string(p.Protocol)
+			if proto == "" {
+				proto = string(corev1.ProtocolTCP)
+			}
+			out = append(out, Allocation{NodePort: NodePort{Protocol: proto, Port: uint16(p.NodePort)}, Owner: owner})
+		}
+	}
+	if svc.Spec.HealthCheckNodePort != 0 {
+		out = append(out, Allocation{NodePort: NodePort{Protocol: "TCP", Port: uint16(svc.Spec.HealthCheckNodePort)}, Owner: owner + " (healthCheckNodePort)"})
+	}
+	return out
+}
+
+// trimService keeps only what serviceNodePorts reads, so a cluster's
+// Services cost the exporter little memory.
+func trimService(obj any) (any, error) {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: svc.Namespace, Name: svc.Name, UID: svc.UID, ResourceVersion: svc.ResourceVersion},
+		Spec: corev1.ServiceSpec{
+			Type:                svc.Spec.Type,
+			Ports:               svc.Spec.Ports,
+			HealthCheckNodePort: svc.Spec.HealthCheckNodePort,
+		},
+	}, nil
+}
