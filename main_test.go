@@ -21,6 +21,11 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// A test re-executed inside a lab namespace reuses its parent's build.
+	if built := os.Getenv(envBinary); built != "" {
+		binary = built
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "kubeprobe-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -31,10 +36,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building the exporter: %v\n%s", err, out)
 		os.Exit(2)
 	}
+	os.Setenv(envBinary, binary)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// envBinary passes the built exporter to tests re-executed in a namespace.
+const envBinary = "KUBEPROBE_TEST_BINARY"
 
 // exporter is a running kubeprobe_exporter process.
 type exporter struct {
