@@ -76,7 +76,7 @@ func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{NodePortRange: PortRange{30000, 32767}, TimeWaitTop: 5}
+	cfg := Config{NodePortRange: PortRange{First: 30000, Last: 32767}, TimeWaitTop: 5}
 	var logs bytes.Buffer
 	c := newCollector(cfg, node, []Source{failingSource{}, staticSource{ports: mustPorts(t, "30050,30080,31000-31001")}}, log.NewLogfmtLogger(&logs))
 	m := gather(t, c)
@@ -130,7 +130,7 @@ func TestCollectorReportsAMissingProcfs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newCollector(Config{NodePortRange: PortRange{30000, 32767}}, node, nil, log.NewNopLogger())
+	c := newCollector(Config{NodePortRange: PortRange{First: 30000, Last: 32767}}, node, nil, log.NewNopLogger())
 	m := gather(t, c)
 	for _, name := range []string{"ephemeral_port_range", "reserved_ports", "nodeport_range", "time_wait", "tcp_churn", "reuse_sysctls"} {
 		if got, _ := value(t, m, "kubeprobe_exporter_collector_success", name); got != 0 {
@@ -145,7 +145,7 @@ func TestCollectorReportsAMissingProcfs(t *testing.T) {
 
 func TestCollectorMetricsPassLint(t *testing.T) {
 	node, _ := NewNode(nodeProcfs(t))
-	c := newCollector(Config{NodePortRange: PortRange{30000, 32767}, TimeWaitTop: 5}, node, nil, log.NewNopLogger())
+	c := newCollector(Config{NodePortRange: PortRange{First: 30000, Last: 32767}, TimeWaitTop: 5}, node, nil, log.NewNopLogger())
 	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
 		t.Fatal(err)

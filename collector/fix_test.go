@@ -52,13 +52,13 @@ func TestPickable(t *testing.T) {
 		reserved string
 		want     int
 	}{
-		{PortRange{32768, 60999}, "", 0},           // Linux's default: clear of 30000-32767
-		{PortRange{1024, 65000}, "", 2768},         // the incident's node
-		{PortRange{1024, 65000}, "30000-32767", 0}, // the incident's fix
-		{PortRange{1024, 65000}, "30000-30099", 2668},
-		{PortRange{31000, 40000}, "31000", 1767}, // 31001-32767
+		{PortRange{First: 32768, Last: 60999}, "", 0},           // Linux's default: clear of 30000-32767
+		{PortRange{First: 1024, Last: 65000}, "", 2768},         // the incident's node
+		{PortRange{First: 1024, Last: 65000}, "30000-32767", 0}, // the incident's fix
+		{PortRange{First: 1024, Last: 65000}, "30000-30099", 2668},
+		{PortRange{First: 31000, Last: 40000}, "31000", 1767}, // 31001-32767
 	} {
-		got := pickable(PortRange{30000, 32767}, tc.eph, mustPorts(t, tc.reserved))
+		got := pickable(PortRange{First: 30000, Last: 32767}, tc.eph, mustPorts(t, tc.reserved))
 		if got.Len() != tc.want {
 			t.Errorf("ephemeral %s, reserved %q: %d ports, want %d", tc.eph, tc.reserved, got.Len(), tc.want)
 		}
@@ -91,7 +91,7 @@ func TestPlanFixMergesWithWhatIsReserved(t *testing.T) {
 
 func TestPlanFixNotNeeded(t *testing.T) {
 	eph := PortRange{First: 32768, Last: 60999}
-	if fix := planFix(eph, PortRange{30000, 32767}, PortSet{}, 0, nil); fix.Needed || fix.Command != "" {
+	if fix := planFix(eph, PortRange{First: 30000, Last: 32767}, PortSet{}, 0, nil); fix.Needed || fix.Command != "" {
 		t.Errorf("no overlap and nothing at risk, yet %+v", fix)
 	}
 }
@@ -101,11 +101,11 @@ func TestClearRange(t *testing.T) {
 		eph, nodePorts PortRange
 		want           string
 	}{
-		{PortRange{1024, 65000}, PortRange{30000, 32767}, `sysctl -w net.ipv4.ip_local_port_range="32768 65000"`},
-		{PortRange{1024, 40000}, PortRange{30000, 32767}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
-		{PortRange{30000, 32767}, PortRange{30000, 32767}, ""},
-		{PortRange{1, 65535}, PortRange{1, 65535}, ""},
-		{PortRange{1024, 65535}, PortRange{30000, 65535}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
+		{PortRange{First: 1024, Last: 65000}, PortRange{First: 30000, Last: 32767}, `sysctl -w net.ipv4.ip_local_port_range="32768 65000"`},
+		{PortRange{First: 1024, Last: 40000}, PortRange{First: 30000, Last: 32767}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
+		{PortRange{First: 30000, Last: 32767}, PortRange{First: 30000, Last: 32767}, ""},
+		{PortRange{First: 1, Last: 65535}, PortRange{First: 1, Last: 65535}, ""},
+		{PortRange{First: 1024, Last: 65535}, PortRange{First: 30000, Last: 65535}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
 	} {
 		if got := clearRange(tc.eph, tc.nodePorts, known("TCP", 30080)); got != tc.want {
 			t.Errorf("clearRange(%s, %s) = %q, want %q", tc.eph, tc.nodePorts, got, tc.want)

@@ -71,6 +71,9 @@ func (f *Flags) Config() (Config, error) {
 	if *f.timeWaitTop < 0 || *f.timeWaitTop > maxTimeWaitTop {
 		return Config{}, fmt.Errorf("--collector.timewait.top=%d: want 0 to %d", *f.timeWaitTop, maxTimeWaitTop)
 	}
+	if f.nodePortRange.First == 0 {
+		return Config{}, fmt.Errorf("--nodeport.range=%s: port 0 is no NodePort; give the API server's --service-node-port-range, such as 30000-32767", f.nodePortRange)
+	}
 	if *f.kubeconfig != "" && !*f.kubernetes {
 		return Config{}, fmt.Errorf("--kubeconfig=%s is only used with --nodeport.kubernetes; add that flag or drop this one", *f.kubeconfig)
 	}

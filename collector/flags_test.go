@@ -23,7 +23,7 @@ func TestFlagDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{ProcPath: "/proc", NodePortRange: PortRange{30000, 32767}, IPVS: IPVSAuto, TimeWaitTop: 5}
+	want := Config{ProcPath: "/proc", NodePortRange: PortRange{First: 30000, Last: 32767}, IPVS: IPVSAuto, TimeWaitTop: 5}
 	if cfg != want {
 		t.Errorf("defaults = %+v, want %+v", cfg, want)
 	}
@@ -36,7 +36,7 @@ func TestFlagValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ProcPath != "/host/proc" || cfg.NodePortRange != (PortRange{20000, 40000}) || cfg.IPVS != IPVSOff ||
+	if cfg.ProcPath != "/host/proc" || cfg.NodePortRange != (PortRange{First: 20000, Last: 40000}) || cfg.IPVS != IPVSOff ||
 		!cfg.Kubernetes || cfg.Kubeconfig != "/etc/kubeconfig" || cfg.TimeWaitTop != 10 {
 		t.Errorf("config = %+v", cfg)
 	}
@@ -50,10 +50,10 @@ func TestFlagValues(t *testing.T) {
 
 func TestFlagErrorsNameTheFlag(t *testing.T) {
 	for _, tc := range []struct{ arg, want string }{
-		{"--nodeport.range=30000", `--nodeport.range: want START-END with 1 <= START <= END <= 65535, such as 30000-32767; got "30000"`},
-		{"--nodeport.range=32767-30000", `got "32767-30000"`},
-		{"--nodeport.range=0-100", `got "0-100"`},
-		{"--nodeport.static=30080,3100x", `--nodeport.static: want ports and ranges such as 30080,31000-31010: item 2 "3100x": want a port (0-65535) or a range such as 30000-32767`},
+		{"--nodeport.range=3000x", `--nodeport.range: "3000x" is not a port (0-65535) or a range such as 30000-32767`},
+		{"--nodeport.range=32767-30000", `--nodeport.range: range "32767-30000" ends before it starts`},
+		{"--nodeport.range=0-100", `--nodeport.range=0-100: port 0 is no NodePort; give the API server's --service-node-port-range, such as 30000-32767`},
+		{"--nodeport.static=30080,3100x", `--nodeport.static: want ports and ranges such as 30080,31000-31010: item 2: "3100x" is not a port (0-65535) or a range such as 30000-32767`},
 		{"--collector.timewait.top=1000", "--collector.timewait.top=1000: want 0 to 100"},
 		{"--kubeconfig=/etc/kubeconfig", "--kubeconfig=/etc/kubeconfig is only used with --nodeport.kubernetes; add that flag or drop this one"},
 	} {

@@ -48,14 +48,14 @@ func (tally *timeWaitTally) makeTimeWait(t *testing.T, dest string, n, from int,
 			t.Fatalf("connection %d to %s: %v", i, dest, err)
 		}
 		local := netip.MustParseAddrPort(addr.String())
-		tally.byRange[portRangeName(local.Port(), eph, PortRange{30000, 32767})]++
+		tally.byRange[portRangeName(local.Port(), eph, PortRange{First: 30000, Last: 32767})]++
 		tally.byDest[netip.MustParseAddrPort(dest).String()]++
 		tally.total++
 	}
 }
 
 // waitForTimeWait waits until sockstat counts n TIME_WAIT sockets.
-func waitForTimeWait(t *testing.T, node *Node, n int) {
+func waitForTimeWait(t testing.TB, node *Node, n int) {
 	t.Helper()
 	got := 0
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
@@ -101,7 +101,7 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 		}
 		defer held.Close()
 
-		eph := PortRange{30000, 40000}
+		eph := PortRange{First: 30000, Last: 40000}
 		tally := &timeWaitTally{byRange: map[string]int{}, byDest: map[string]int{}}
 		tally.makeTimeWait(t, "198.18.0.2:8080", 2000, 0, eph)
 		tally.makeTimeWait(t, "[2001:db8::2]:8080", 500, 0, eph)
@@ -109,7 +109,7 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		cfg := Config{ProcPath: "/proc", NodePortRange: PortRange{30000, 32767}, IPVS: IPVSAuto, Static: mustPorts(t, labStatic), TimeWaitTop: 5}
+		cfg := Config{ProcPath: "/proc", NodePortRange: PortRange{First: 30000, Last: 32767}, IPVS: IPVSAuto, Static: mustPorts(t, labStatic), TimeWaitTop: 5}
 		c, err := New(ctx, cfg, log.NewNopLogger())
 		if err != nil {
 			t.Fatal(err)

@@ -3,8 +3,9 @@ package collector
 import (
 	"fmt"
 	"math/bits"
-	"strconv"
 	"strings"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // PortSet is a set of port numbers, 0-65535. A bitmap keeps membership,
@@ -91,33 +92,11 @@ func ParsePortList(text string) (PortSet, error) {
 		return s, nil
 	}
 	for i, item := range strings.Split(text, ",") {
-		r, err := parsePortOrRange(strings.TrimSpace(item))
+		r, err := ports.Parse(item)
 		if err != nil {
-			return PortSet{}, fmt.Errorf("item %d %q: %w", i+1, item, err)
+			return PortSet{}, fmt.Errorf("item %d: %w", i+1, err)
 		}
 		s.AddRange(r)
 	}
 	return s, nil
-}
-
-// parsePortOrRange parses "30080" or "31000-31010".
-func parsePortOrRange(item string) (PortRange, error) {
-	first, last, isRange := strings.Cut(item, "-")
-	if !isRange {
-		last = first
-	}
-	lo, errLo := parsePort(first)
-	hi, errHi := parsePort(last)
-	if errLo != nil || errHi != nil {
-		return PortRange{}, fmt.Errorf("want a port (0-65535) or a range such as 30000-32767")
-	}
-	if lo > hi {
-		return PortRange{}, fmt.Errorf("the range ends before it starts")
-	}
-	return PortRange{First: lo, Last: hi}, nil
-}
-
-func parsePort(s string) (uint16, error) {
-	n, err := strconv.ParseUint(s, 10, 16)
-	return uint16(n), err
 }

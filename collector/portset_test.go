@@ -35,12 +35,12 @@ func TestParsePortList(t *testing.T) {
 
 func TestParsePortListErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"30000-":      `item 1 "30000-": want a port (0-65535) or a range such as 30000-32767`,
-		"1,,2":        `item 2 "": want a port (0-65535) or a range such as 30000-32767`,
-		"30080,70000": `item 2 "70000": want a port (0-65535) or a range such as 30000-32767`,
-		"32767-30000": `item 1 "32767-30000": the range ends before it starts`,
-		"a-b":         `item 1 "a-b": want a port (0-65535) or a range such as 30000-32767`,
-		"1-2-3":       `item 1 "1-2-3": want a port (0-65535) or a range such as 30000-32767`,
+		"30000-":      `item 1: "30000-" is not a port (0-65535) or a range such as 30000-32767`,
+		"1,,2":        `item 2: "" is not a port (0-65535) or a range such as 30000-32767`,
+		"30080,70000": `item 2: "70000" is not a port (0-65535) or a range such as 30000-32767`,
+		"32767-30000": `item 1: range "32767-30000" ends before it starts`,
+		"a-b":         `item 1: "a-b" is not a port (0-65535) or a range such as 30000-32767`,
+		"1-2-3":       `item 1: "1-2-3" is not a port (0-65535) or a range such as 30000-32767`,
 	} {
 		_, err := ParsePortList(in)
 		if err == nil || err.Error() != want {
@@ -117,9 +117,9 @@ func TestReservedPortsEmpty(t *testing.T) {
 
 func TestReservedPortsMalformedNamesTheSysctl(t *testing.T) {
 	for name, want := range map[string]string{
-		"reserved_ports_malformed": `item 2 "31000-": want a port (0-65535) or a range such as 30000-32767`,
-		"reserved_ports_backwards": `item 1 "32767-30000": the range ends before it starts`,
-		"reserved_ports_too_big":   `item 2 "70000": want a port (0-65535) or a range such as 30000-32767`,
+		"reserved_ports_malformed": `item 2: "31000-" is not a port (0-65535) or a range such as 30000-32767`,
+		"reserved_ports_backwards": `item 1: range "32767-30000" ends before it starts`,
+		"reserved_ports_too_big":   `item 2: "70000" is not a port (0-65535) or a range such as 30000-32767`,
 	} {
 		n, path := nodeWithReserved(t, fixture(t, name))
 		_, err := n.ReservedPorts()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
@@ -33,7 +35,7 @@ func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
 		"invalid-port.yml":                   `:5: modules.web.http.port: 70000 is not a port: use 1 to 65535`,
 		"invalid-scheme.yml":                 `:5: modules.web.http.scheme: "ftp": use http or https`,
 		"invalid-source-ip.yml":              `:4: modules.kafka.source_ip_address: "10.0.0.300" is not an IP address`,
-		"invalid-source-port.yml":            `:4: modules.kafka.source_port: "70000" is not a port: use 1 to 65535; or use "ephemeral" to let the kernel choose, as kubelet does`,
+		"invalid-source-port.yml":            `:4: modules.kafka.source_port: "70000" is not a port (0-65535) or a range such as 30000-32767; or use "ephemeral" to let the kernel choose, as kubelet does`,
 		"invalid-source-port-range.yml":      `:4: modules.kafka.source_port: range "32767-30000" ends before it starts; or use "ephemeral" to let the kernel choose, as kubelet does`,
 		"invalid-strategy-single-port.yml":   `:5: modules.kafka.source_port_strategy: applies to a range of source ports, but source_port is 30080`,
 		"invalid-strategy.yml":               `:5: modules.kafka.source_port_strategy: "round-robin": use sequential or random`,
@@ -96,12 +98,12 @@ func TestValidConfigGetsKubeletDefaults(t *testing.T) {
 		Path: "/healthz?full=1", Scheme: "https", Host: "app.internal", Port: 8443,
 		HTTPHeaders: HTTPHeaders{{"accept", ""}, {"X-Twice", "a"}, {"X-Twice", "b"}},
 	})
-	check("fixed_port", c.Modules["fixed_port"].SourcePort, SourcePort{PortRange{30080, 30080}})
+	check("fixed_port", c.Modules["fixed_port"].SourcePort, SourcePort{PortRange{ports.Range{First: 30080, Last: 30080}}})
 	check("port_range strategy", c.Modules["port_range"].SourcePortStrategy, StrategySequential)
 	check("port_range override", c.Modules["port_range"].SourcePortOverride, true)
 	check("port_range_random strategy", c.Modules["port_range_random"].SourcePortStrategy, StrategyRandom)
 	check("ephemeral", c.Modules["ephemeral"].SourcePort.IsEphemeral(), true)
-	check("sweep", *c.Modules["sweep"].SourcePortSweep, SourcePortSweep{Range: PortRange{30000, 32767}, Count: 64, Parallelism: 16})
+	check("sweep", *c.Modules["sweep"].SourcePortSweep, SourcePortSweep{Range: PortRange{ports.Range{First: 30000, Last: 32767}}, Count: 64, Parallelism: 16})
 	check("sweep_all ports per scrape", c.Modules["sweep_all"].SourcePortSweep.PortsPerScrape(), 100)
 	check("names", len(c.ModuleNames()), 12)
 }

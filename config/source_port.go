@@ -2,56 +2,27 @@ package config
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
-// PortRange is an inclusive range of TCP ports; one port has First == Last.
+// PortRange is a port or a range of ports in the configuration file.
 type PortRange struct {
-	First, Last int
+	ports.Range
 }
 
-// ParsePortRange reads "30080" or "30000-32767".
+// ParsePortRange reads "30080" or "30000-32767" of ports that can be bound.
 func ParsePortRange(s string) (PortRange, error) {
-	first, last, isRange := strings.Cut(strings.TrimSpace(s), "-")
-	lo, err := parsePortNumber(first)
+	r, err := ports.Parse(s)
 	if err != nil {
 		return PortRange{}, err
 	}
-	if !isRange {
-		return PortRange{lo, lo}, nil
+	if r.First == 0 {
+		return PortRange{}, fmt.Errorf("%q: port 0 cannot be bound, use 1 to 65535", s)
 	}
-	hi, err := parsePortNumber(last)
-	if err != nil {
-		return PortRange{}, err
-	}
-	if hi < lo {
-		return PortRange{}, fmt.Errorf("range %q ends before it starts", s)
-	}
-	return PortRange{lo, hi}, nil
-}
-
-func parsePortNumber(s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%q is not a port: use 1 to 65535", s)
-	}
-	return n, nil
-}
-
-// Size is the number of ports in the range.
-func (r PortRange) Size() int { return r.Last - r.First + 1 }
-
-// Contains reports whether port is in the range.
-func (r PortRange) Contains(port int) bool { return port >= r.First && port <= r.Last }
-
-func (r PortRange) String() string {
-	if r.First == r.Last {
-		return strconv.Itoa(r.First)
-	}
-	return fmt.Sprintf("%d-%d", r.First, r.Last)
+	return PortRange{r}, nil
 }
 
 // UnmarshalYAML takes 30080 or "30000-32767".
@@ -96,7 +67,7 @@ func ParseSourcePort(s string) (SourcePort, error) {
 func (s SourcePort) IsEphemeral() bool { return s.Ports == PortRange{} }
 
 // IsRange reports whether each probe picks one port out of several.
-func (s SourcePort) IsRange() bool { return s.Ports.Size() > 1 }
+func (s SourcePort) IsRange() bool { return s.Ports.Len() > 1 }
 
 func (s SourcePort) String() string {
 	if s.IsEphemeral() {
@@ -157,8 +128,8 @@ func (s *SourcePortSweep) UnmarshalYAML(n *yaml.Node) error {
 	switch {
 	case s.Range.First == 0:
 		return keyError(n, "range", "missing: give the ports to sweep, e.g. 30000-32767")
-	case s.Count < 0 || s.Count > s.Range.Size():
-		return keyError(n, "count", "%d: sweep 1 to %d ports of %s, or leave it out for all of them", s.Count, s.Range.Size(), s.Range)
+	case s.Count < 0 || s.Count > s.Range.Len():
+		return keyError(n, "count", "%d: sweep 1 to %d ports of %s, or leave it out for all of them", s.Count, s.Range.Len(), s.Range)
 	case s.Parallelism < 1 || s.Parallelism > 1024:
 		return keyError(n, "parallelism", "%d: use 1 to 1024", s.Parallelism)
 	}
@@ -168,7 +139,7 @@ func (s *SourcePortSweep) UnmarshalYAML(n *yaml.Node) error {
 // PortsPerScrape is how many ports one scrape sweeps.
 func (s SourcePortSweep) PortsPerScrape() int {
 	if s.Count == 0 {
-		return s.Range.Size()
+		return s.Range.Len()
 	}
 	return s.Count
 }

@@ -142,7 +142,7 @@ modules:
 		t.Errorf("source_port on a module without the override: %d %q", code, body)
 	}
 	code, body = get(t, h, "/probe?module=open&source_port=99999&target="+addr, nil)
-	if code != http.StatusBadRequest || !strings.Contains(body, `source_port "99999": "99999" is not a port: use 1 to 65535`) {
+	if code != http.StatusBadRequest || !strings.Contains(body, `source_port "99999": "99999" is not a port (0-65535) or a range such as 30000-32767`) {
 		t.Errorf("a bad source_port: %d %q", code, body)
 	}
 	code, body = get(t, h, "/probe?module=open&source_port=24567&target="+addr, nil)

@@ -25,9 +25,9 @@ func (c *portCursors) take(key string, r config.PortRange, n int) []int {
 	offset := c.next[key]
 	ports := make([]int, n)
 	for i := range ports {
-		ports[i] = r.First + (offset+i)%r.Size()
+		ports[i] = int(r.First) + (offset+i)%r.Len()
 	}
-	c.next[key] = (offset + n) % r.Size()
+	c.next[key] = (offset + n) % r.Len()
 	return ports
 }
 
@@ -41,9 +41,9 @@ func (c *portCursors) sourcePort(req Request) int {
 	case sp.IsEphemeral():
 		return 0
 	case !sp.IsRange():
-		return sp.Ports.First
+		return int(sp.Ports.First)
 	case req.Module.SourcePortStrategy == config.StrategyRandom:
-		return sp.Ports.First + rand.IntN(sp.Ports.Size())
+		return int(sp.Ports.First) + rand.IntN(sp.Ports.Len())
 	}
 	return c.take(req.ModuleName, sp.Ports, 1)[0]
 }

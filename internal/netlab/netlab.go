@@ -17,7 +17,9 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -91,13 +93,68 @@ func run(t *testing.T, setup, body func(t *testing.T, l *Lab), dropNetRaw bool) 
 	if setup != nil {
 		setup(t, l)
 	}
-	l.runChild(t, dropNetRaw)
+	out := l.runChild(t, childArgs(t.Name(), false), dropNetRaw)
+	if !strings.Contains(out, "--- PASS: "+t.Name()) {
+		t.Fatalf("the test did not run inside namespace %s (pattern %q)", l.Node, runPattern(t.Name()))
+	}
+}
+
+// RunBenchmark is Run for a benchmark: body is the benchmark, run in the
+// child inside the node namespace, and the parent reports the child's
+// results (ns/op and every custom metric) as its own.
+func RunBenchmark(b *testing.B, setup func(tb testing.TB, l *Lab), body func(b *testing.B, l *Lab)) {
+	b.Helper()
+	if l := childLab(b); l != nil {
+		body(b, l)
+		return
+	}
+	// The framework calls a benchmark more than once (b.N = 1 first);
+	// the lab's results stand for every call.
+	if line, ok := benchResults.Load(b.Name()); ok {
+		reportChildResults(b, line.(string))
+		return
+	}
+	Require(b)
+	l := create(b)
+	if setup != nil {
+		setup(b, l)
+	}
+	line := resultLine(b.Name(), l.runChild(b, childArgs(b.Name(), true), false))
+	if line == "" {
+		b.Fatalf("the benchmark did not run inside namespace %s", l.Node)
+	}
+	benchResults.Store(b.Name(), line)
+	reportChildResults(b, line)
+}
+
+// benchResults keeps each benchmark's result line from its child.
+var benchResults sync.Map
+
+// resultLine finds the child's result line for the benchmark name, e.g.
+// "BenchmarkX-2  5  123 ns/op  45.6 ss-ns/op".
+func resultLine(name, out string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if fields := strings.Fields(line); len(fields) >= 4 && strings.HasPrefix(fields[0], name) {
+			return line
+		}
+	}
+	return ""
+}
+
+// reportChildResults reports the metrics of a result line as b's own.
+func reportChildResults(b *testing.B, line string) {
+	fields := strings.Fields(line)
+	for i := 2; i+1 < len(fields); i += 2 {
+		if v, err := strconv.ParseFloat(fields[i], 64); err == nil {
+			b.ReportMetric(v, fields[i+1])
+		}
+	}
 }
 
 func inChild() bool { return os.Getenv(envLab) != "" }
 
 // childLab returns the lab when this process is the child running t.
-func childLab(t *testing.T) *Lab {
+func childLab(t testing.TB) *Lab {
 	if !inChild() || os.Getenv(envTest) != t.Name() {
 		return nil
 	}
@@ -110,7 +167,7 @@ func childLab(t *testing.T) *Lab {
 
 // create makes the namespaces and the veth pair, and removes them when
 // the test ends.
-func create(t *testing.T) *Lab {
+func create(t testing.TB) *Lab {
 	t.Helper()
 	id := fmt.Sprintf("%d-%d", os.Getpid(), labCount.Add(1))
 	l := &Lab{
@@ -180,30 +237,37 @@ func (l *Lab) DropSYNACKsTo(t testing.TB, lo, hi int) {
 	}
 }
 
-func (l *Lab) runChild(t *testing.T, dropNetRaw bool) {
+// runChild re-executes the test binary inside the node namespace with
+// args, and returns its output; a failing child fails t.
+func (l *Lab) runChild(t testing.TB, args []string, dropNetRaw bool) string {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	encoded, _ := json.Marshal(l)
-	args := []string{"netns", "exec", l.Node}
+	argv := []string{"netns", "exec", l.Node}
 	if dropNetRaw {
 		// Out of the bounding set, the capability is gone after exec even
 		// for root. setpriv is util-linux's, on every Debian system.
-		args = append(args, "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw")
+		argv = append(argv, "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw")
 	}
-	args = append(append(args, self, "-test.run", runPattern(t.Name()), "-test.v", "-test.count=1"), passedTestFlags()...)
-	cmd := exec.Command("ip", args...)
+	cmd := exec.Command("ip", append(append(argv, self), args...)...)
 	cmd.Env = append(os.Environ(), envLab+"="+string(encoded), envTest+"="+t.Name())
 	out, err := cmd.CombinedOutput()
 	t.Logf("inside namespace %s:\n%s", l.Node, out)
 	if err != nil {
-		t.Fatalf("the test failed inside namespace %s: %v", l.Node, err)
+		t.Fatalf("failed inside namespace %s: %v", l.Node, err)
 	}
-	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("the test did not run inside namespace %s (pattern %q)", l.Node, runPattern(t.Name()))
+	return string(out)
+}
+
+// childArgs selects exactly the named test or benchmark in the child.
+func childArgs(name string, benchmark bool) []string {
+	if benchmark {
+		return []string{"-test.run", "^$", "-test.bench", runPattern(name), "-test.count=1", "-test.benchmem"}
 	}
+	return append([]string{"-test.run", runPattern(name), "-test.v", "-test.count=1"}, passedTestFlags()...)
 }
 
 // runPattern selects exactly the test (or subtest) named name.
