@@ -78,7 +78,7 @@ func (r routes) probeLogs(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte(e.DebugOutput))
+	w.Write([]byte(e.DebugOutput()))
 }
 
 // landingPage is exporter-toolkit's landing page with the recent probes

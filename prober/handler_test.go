@@ -117,7 +117,7 @@ func TestHandlerDebugOutputAndHistory(t *testing.T) {
 		}
 	}
 	entries := h.history.List()
-	if len(entries) != 1 || entries[0].Success || entries[0].Module != "tcp" || entries[0].DebugOutput == "" {
+	if len(entries) != 1 || entries[0].Success || entries[0].Module != "tcp" || entries[0].DebugOutput() == "" {
 		t.Errorf("history = %+v, want the failed probe", entries)
 	}
 	expected := `# HELP kubeprobe_exporter_probes_total Probes run, by module and result (success or failure).

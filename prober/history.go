@@ -16,15 +16,20 @@ type History struct {
 	failed []*HistoryEntry // failures pushed out of recent
 }
 
-// HistoryEntry is one probe as the landing page lists it.
+// HistoryEntry is one probe as the landing page lists it. The report is
+// kept, not its text: most are never looked at, so the debug output is
+// rendered only when someone asks for it.
 type HistoryEntry struct {
-	ID          int64
-	Time        time.Time
-	Module      string
-	Target      string
-	Success     bool
-	DebugOutput string
+	ID      int64
+	Time    time.Time
+	Module  string
+	Target  string
+	Success bool
+	report  *Report
 }
+
+// DebugOutput is the probe's debug output, as debug=true shows it.
+func (e *HistoryEntry) DebugOutput() string { return e.report.DebugOutput() }
 
 // NewHistory keeps up to limit recent probes and limit older failures.
 func NewHistory(limit int) *History {
@@ -40,7 +45,7 @@ func (h *History) Add(r *Report) {
 	}
 	e := &HistoryEntry{
 		ID: h.nextID, Time: time.Now(), Module: r.ModuleName, Target: r.Target,
-		Success: r.Success(), DebugOutput: r.DebugOutput(),
+		Success: r.Success(), report: r,
 	}
 	h.nextID++
 	h.recent = append(h.recent, e)

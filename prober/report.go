@@ -66,7 +66,7 @@ const maxSweepTimelines = 10
 // sweep, only those of failing ports.
 func (r *Report) writeHandshakes(w io.Writer) {
 	if !r.Traced {
-		fmt.Fprintln(w, "Handshake tracing is off (no CAP_NET_RAW): verdicts come from the connect errors alone.")
+		fmt.Fprintln(w, "Handshake tracing is off (no CAP_NET_RAW, or --no-tracing.handshakes): verdicts come from the connect errors alone.")
 	}
 	shown := 0
 	for i, a := range r.Attempts {
