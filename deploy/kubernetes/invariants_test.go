@@ -1,6 +1,7 @@
 package kubernetes_test
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"slices"
@@ -109,7 +110,7 @@ func checkSecurityContext(t *testing.T, pod *corev1.PodSecurityContext, sc *core
 	}
 	// The image's user is not root: the choice of root is explicit here.
 	if sc.RunAsUser == nil || *sc.RunAsUser != 0 || sc.RunAsNonRoot == nil || *sc.RunAsNonRoot {
-		t.Errorf("DaemonSet: want runAsUser 0 and runAsNonRoot false, as the comment explains; got %v and %v", sc.RunAsUser, sc.RunAsNonRoot)
+		t.Errorf("DaemonSet: want runAsUser 0 and runAsNonRoot false, as the comment explains; got %s and %s", deref(sc.RunAsUser), deref(sc.RunAsNonRoot))
 	}
 	seccomp := sc.SeccompProfile
 	if seccomp == nil && pod != nil {
@@ -291,4 +292,12 @@ func checkPodMonitor(t *testing.T, pm *monitoringv1.PodMonitor, ds *appsv1.Daemo
 	if job == "" || !strings.Contains(string(alerts), `kubeprobe_nodeports_at_risk{job="`+job+`"}`) {
 		t.Errorf("PodMonitor: job label %q is not the one the mixin's alerts select", job)
 	}
+}
+
+// deref prints an optional field's value, or "unset".
+func deref[T any](p *T) string {
+	if p == nil {
+		return "unset"
+	}
+	return fmt.Sprint(*p)
 }
