@@ -143,12 +143,12 @@ func run(t *testing.T, creds credentials, wrapper []string, bin string) (string,
 		if v, ok := scrapeTraceAvailable("http://" + addr + "/metrics"); ok {
 			return v, nil
 		}
-		if cmd.ProcessState != nil || processExited(cmd) {
+		if processExited(cmd) {
 			return "", fmt.Errorf("the exporter exited: %s", <-output)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	cmd.Process.Kill()
+	cmd.Process.Kill() // ends the log stream read below
 	return "", fmt.Errorf("the exporter did not serve /metrics within 15s: %s", <-output)
 }
 
