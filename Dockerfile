@@ -1,7 +1,30 @@
 # Static build of kubeprobe_exporter on a minimal, non-root image.
-#   docker build --build-arg VERSION=$(git describe --tags --always) \
-#     --build-arg REVISION=$(git rev-parse HEAD) -t kubeprobe_exporter .
+#
+#   docker buildx build \
+#     --build-arg VERSION=$(git describe --tags --always) \
+#     --build-arg REVISION=$(git rev-parse HEAD) \
+#     --build-arg BRANCH=$(git rev-parse --abbrev-ref HEAD) \
+#     -t kubeprobe_exporter .
+#
+# The binary carries the file capability cap_net_raw+ep, so the image's
+# non-root user can open the handshake capture where no_new_privs is not set
+# (docker run, whose default capabilities include NET_RAW). A file capability
+# is an extended attribute, and not every builder keeps it through
+# COPY --from: BuildKit (buildx, Docker's default builder since 23.0) and
+# buildah do; the legacy builder and kaniko drop it, and the image then
+# captures only as root. To check an image: `docker run --rm IMAGE` logs
+# "Handshake tracing is on" when the capability arrived.
+#
+# Because the effective bit is set, the kernel refuses to execute the binary
+# (EPERM) in a container whose capability bounding set lacks NET_RAW: keep
+# NET_RAW (--cap-add NET_RAW after --cap-drop ALL), even with
+# --no-tracing.handshakes. deploy/kubernetes runs it as root with NET_RAW
+# only, which needs no file capability (README, "Kubernetes").
 FROM golang:1.26-bookworm AS build
+# setcap: the final image has no shell and no tools.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcap2-bin \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -9,7 +32,10 @@ COPY . .
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG BRANCH=unknown
-RUN make build VERSION="$VERSION" REVISION="$REVISION" BRANCH="$BRANCH" USER=docker
+# make build: CGO_ENABLED=0, -trimpath, version metadata in the binary.
+RUN make build VERSION="$VERSION" REVISION="$REVISION" BRANCH="$BRANCH" USER=docker \
+ && setcap cap_net_raw+ep kubeprobe_exporter \
+ && getcap kubeprobe_exporter | grep -q cap_net_raw
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /src/kubeprobe_exporter /bin/kubeprobe_exporter

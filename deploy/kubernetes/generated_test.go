@@ -1,0 +1,116 @@
+package kubernetes_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+)
+
+// kustomize reads no file outside this directory, so the configuration and
+// the mixin's rules are copied in; `make kubernetes-manifests` runs this
+// test with -update to rewrite them.
+var update = flag.Bool("update", false, "rewrite config.yml and prometheusrule.yaml from their sources")
+
+const (
+	configSource   = "../../config.example.yml"
+	alertsSource   = "../../mixin/prometheus_alerts.yaml"
+	rulesSource    = "../../mixin/prometheus_rules.yaml"
+	ruleFile       = "prometheusrule.yaml"
+	regenerateHint = "run make kubernetes-manifests and commit the result"
+)
+
+const ruleHeader = `# Generated from mixin/prometheus_alerts.yaml and mixin/prometheus_rules.yaml
+# by make kubernetes-manifests: do not edit. The mixin's alerts and recording
+# rules for the Prometheus Operator. A Prometheus loads the PrometheusRules its
+# ruleSelector matches: kube-prometheus-stack, for one, wants its release
+# label (add it in an overlay).
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: kubeprobe-exporter
+  labels:
+    app.kubernetes.io/name: kubeprobe-exporter
+spec:
+  groups:
+`
+
+// prometheusRule wraps the groups of the mixin's generated files, as they
+// are, in a PrometheusRule.
+func prometheusRule(sources ...[]byte) ([]byte, error) {
+	out := bytes.NewBufferString(ruleHeader)
+	for i, src := range sources {
+		groups, ok := bytes.CutPrefix(src, []byte("groups:\n"))
+		if !ok {
+			return nil, fmt.Errorf("source %d does not start with groups:", i+1)
+		}
+		for line := range bytes.Lines(groups) {
+			if len(bytes.TrimSpace(line)) > 0 {
+				out.WriteString("  ")
+			}
+			out.Write(line)
+		}
+	}
+	return out.Bytes(), nil
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// checkGenerated compares a committed file with what its sources make, or
+// rewrites it under -update.
+func checkGenerated(t *testing.T, path string, want []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s is not in step with its source: %s", path, regenerateHint)
+	}
+}
+
+func TestGeneratedConfig(t *testing.T) {
+	checkGenerated(t, readKustomization(t).ConfigMapGenerator[0].Files[0], readFile(t, configSource))
+}
+
+func TestGeneratedPrometheusRule(t *testing.T) {
+	alerts, rules := readFile(t, alertsSource), readFile(t, rulesSource)
+	want, err := prometheusRule(alerts, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGenerated(t, ruleFile, want)
+
+	// Whatever the text, the PrometheusRule must hold every group of both
+	// files, in order, unchanged.
+	var fromMixin []monitoringv1.RuleGroup
+	for _, src := range [][]byte{alerts, rules} {
+		var file struct {
+			Groups []monitoringv1.RuleGroup `json:"groups"`
+		}
+		if err := unmarshalStrict(src, &file); err != nil {
+			t.Fatalf("mixin rules do not fit the PrometheusRule's groups: %v", err)
+		}
+		fromMixin = append(fromMixin, file.Groups...)
+	}
+	rule := only[*monitoringv1.PrometheusRule](t, decodeFile(t, ruleFile))
+	if !reflect.DeepEqual(rule.Spec.Groups, fromMixin) {
+		t.Errorf("%s: its groups differ from the mixin's: %s", ruleFile, regenerateHint)
+	}
+	if len(fromMixin) == 0 {
+		t.Error("the mixin has no rule groups")
+	}
+}
