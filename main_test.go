@@ -203,12 +203,21 @@ func TestRunsWithoutCapNetRaw(t *testing.T) {
 	mustContain(t, "/probe", body, "\nprobe_success 1\n", "probe_tcp_trace_available 0",
 		`probe_tcp_handshake_outcome{outcome="established"} 1`)
 	_, body = e.get(t, "/metrics")
-	mustContain(t, "/metrics", body, "kubeprobe_exporter_trace_available 0")
+	mustContain(t, "/metrics", body, "kubeprobe_exporter_trace_available 0", "kubeprobe_exporter_trace_enabled 1")
 	mustContain(t, "the log", e.logs.String(), "Handshake tracing is off", "needs CAP_NET_RAW",
-		"setcap cap_net_raw+ep kubeprobe_exporter", "capabilities.add: [NET_RAW]")
+		"setcap cap_net_raw+p kubeprobe_exporter", "capabilities.add: [NET_RAW]")
 	if n := strings.Count(e.logs.String(), "Handshake tracing is off"); n != 1 {
 		t.Errorf("the log says tracing is off %d times, want once", n)
 	}
+}
+
+// Tracing turned off on purpose says so, and is not mistaken for a
+// capture that failed.
+func TestTracingTurnedOff(t *testing.T) {
+	e := startExporter(t, "--config.file=config.example.yml", "--no-tracing.handshakes")
+	_, body := e.get(t, "/metrics")
+	mustContain(t, "/metrics", body, "kubeprobe_exporter_trace_available 0", "kubeprobe_exporter_trace_enabled 0")
+	mustContain(t, "the log", e.logs.String(), "Handshake tracing is off (--no-tracing.handshakes)")
 }
 
 func TestReloadKeepsTheRunningConfigOnError(t *testing.T) {

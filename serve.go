@@ -67,7 +67,7 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 	if tracer != nil {
 		defer tracer.Close()
 	}
-	prober.RegisterTracerMetrics(registry, tracer)
+	prober.RegisterTracerMetrics(registry, tracer, *f.tracing)
 	reloader := newReloader(sc, *f.configFile, logger)
 	history := prober.NewHistory(*f.historyLimit)
 	runner := prober.NewRunner(tracer, logger)

@@ -24,8 +24,9 @@ func startTracer(enabled bool, logger log.Logger) *prober.Tracer {
 	t, err := prober.NewTracer(logger)
 	if err != nil {
 		level.Warn(logger).Log("msg", "Handshake tracing is off: probes still run, but a SYN-ACK reset or dropped on this host "+
-			"reads as a plain timeout. The capture needs CAP_NET_RAW: run as root, grant it to the binary "+
-			"(setcap cap_net_raw+ep kubeprobe_exporter) or to the container (securityContext.capabilities.add: [NET_RAW])", "err", err)
+			"reads as a plain timeout. The capture needs CAP_NET_RAW: run as root with it (in Kubernetes, runAsUser: 0 with "+
+			"capabilities.add: [NET_RAW], as deploy/kubernetes does), or grant it to the binary of a non-root user "+
+			"(setcap cap_net_raw+p kubeprobe_exporter) where privilege escalation is allowed", "err", err)
 		return nil
 	}
 	level.Info(logger).Log("msg", "Handshake tracing is on: SYN and RST segments are captured on every interface")

@@ -59,7 +59,9 @@ type fourTuple struct {
 // NewTracer opens the capture and starts reading it. The BPF filter is
 // attached before the socket is bound, so nothing unfiltered is queued.
 func NewTracer(logger log.Logger) (*Tracer, error) {
-	c, err := socket.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, 0, "packet", nil)
+	c, err := withNetRaw(func() (*socket.Conn, error) {
+		return socket.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, 0, "packet", nil)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the AF_PACKET capture: %w", err)
 	}

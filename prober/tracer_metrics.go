@@ -3,9 +3,15 @@ package prober
 import "github.com/prometheus/client_golang/prometheus"
 
 // RegisterTracerMetrics adds the capture's health to the exporter's own
-// metrics; t may be nil, when tracing is off.
-func RegisterTracerMetrics(reg prometheus.Registerer, t *Tracer) {
+// metrics; t is nil when tracing is off, and enabled says whether it was
+// asked for, so that an alert can tell a capture that failed from one
+// turned off on purpose.
+func RegisterTracerMetrics(reg prometheus.Registerer, t *Tracer, enabled bool) {
 	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "kubeprobe_exporter_trace_enabled",
+			Help: "1 unless handshake tracing was turned off with --no-tracing.handshakes.",
+		}, func() float64 { return boolValue(enabled) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kubeprobe_exporter_trace_available",
 			Help: "1 while the AF_PACKET capture that judges handshakes from their packets runs.",

@@ -226,11 +226,12 @@ func TestImageFileCapability(t *testing.T) {
 		t.Errorf("image user under no_new_privs: trace_available %q, %v; want 0", got, err)
 	}
 
-	// The effective bit makes the capability all or nothing: without
-	// NET_RAW in the bounding set the binary does not execute at all.
+	// The file capability is permitted only (+p), so a container without
+	// NET_RAW still executes the binary, which runs without the capture.
+	// With the effective bit (+ep) the kernel would refuse the exec.
 	noCaps := nonRoot
 	noCaps.capabilities = nil
-	if _, err := run(t, noCaps, nil, withFileCapability); err == nil || !strings.Contains(err.Error(), "Operation not permitted") {
-		t.Errorf("image user without NET_RAW: want exec refused with EPERM, got %v", err)
+	if got, err := run(t, noCaps, nil, withFileCapability); err != nil || got != "0" {
+		t.Errorf("image user without NET_RAW: trace_available %q, %v; want 0, the exporter running without the capture", got, err)
 	}
 }

@@ -7,9 +7,13 @@
         name: 'kubeprobe-exporter',
         rules: [
           {
+            // Not when the capture was turned off on purpose
+            // (--no-tracing.handshakes sets trace_enabled to 0).
             alert: 'KubeprobeHandshakeTracingUnavailable',
             expr: |||
               kubeprobe_exporter_trace_available{%(kubeprobeSelector)s} == 0
+              unless on(job, instance)
+              kubeprobe_exporter_trace_enabled{%(kubeprobeSelector)s} == 0
             ||| % $._config,
             'for': $._config.exporterDegradedFor,
             labels: { severity: $._config.exporterSeverity },
@@ -18,7 +22,7 @@
               description: std.join(' ', [
                 'The exporter on node %(nodeName)s runs without its packet capture.',
                 'Its probes still run, but a SYN-ACK reset or dropped by the node reads as a plain timeout, so KubeprobeProbeResetAfterSynAck cannot fire for probes from this node.',
-                'Give the container CAP_NET_RAW (securityContext.capabilities.add: [NET_RAW]) and run it in the host network namespace; its log says at start-up why the capture did not start.',
+                'Give it CAP_NET_RAW: in Kubernetes run the container as root with capabilities.add: [NET_RAW] (deploy/kubernetes does), in the host network namespace; its log says at start-up why the capture did not start.',
               ]) % $._config,
             },
           },
