@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testenv"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
@@ -23,7 +24,7 @@ import (
 // rules and scrapes a real exporter in the lab of the second incident, and
 // both alerts that name its cause fire.
 func TestMixinAlertsFireInPrometheus(t *testing.T) {
-	prometheus := requireTool(t, "prometheus", "Debian's prometheus package")
+	prometheus := testenv.Tool(t, "", "prometheus", "Debian: prometheus")
 	netlab.Run(t, func(t *testing.T, l *netlab.Lab) {
 		// The node owns the NodePort range, and the kernel may hand its
 		// ports out as source ports: the incident's configuration.
@@ -57,20 +58,6 @@ func TestMixinAlertsFireInPrometheus(t *testing.T) {
 			t.Errorf("KubeprobeProbeResetAfterSynAck: %+v", reset)
 		}
 	})
-}
-
-// requireTool finds a program the test needs; outside CI its absence skips.
-func requireTool(t *testing.T, name, from string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing (%s); under CI=true this is a failure", name, from)
-	}
-	t.Skipf("%s is missing: install %s to run this test", name, from)
-	return ""
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {

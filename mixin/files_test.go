@@ -7,7 +7,6 @@ package mixin_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -140,30 +139,6 @@ func dashboardExprs(t *testing.T) map[string][]string {
 		}
 	}
 	return exprs
-}
-
-// requireTool finds a tool the test needs. Outside CI a missing tool skips
-// the test with the reason; under CI=true, where .ci/run installs it, it
-// fails.
-func requireTool(t *testing.T, envVar, fallback, how string) string {
-	t.Helper()
-	if p := os.Getenv(envVar); p != "" {
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
-	}
-	if _, err := os.Stat(fallback); err == nil {
-		return fallback
-	}
-	if p, err := exec.LookPath(fallback); err == nil {
-		return p
-	}
-	msg := fallback + " not found (" + how + ")"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; under CI=true this is a failure, not a skip")
-	}
-	t.Skip(msg)
-	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testenv"
 )
 
 // The committed files are what the sources generate. Only go-jsonnet at the
@@ -18,7 +20,7 @@ import (
 // JSONNET may name) is used: another jsonnet may lay out the same YAML
 // differently.
 func TestGeneratedFilesAreFresh(t *testing.T) {
-	jsonnet := requireTool(t, "JSONNET", filepath.Join("..", ".build", "tools", "jsonnet"),
+	jsonnet := testenv.Tool(t, "JSONNET", filepath.Join("..", ".build", "tools", "jsonnet"),
 		"make -C mixin lint installs it")
 	run := func(args ...string) []byte {
 		t.Helper()
@@ -67,7 +69,7 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 // Dashboard queries are valid PromQL: promtool parses them as recording
 // rules, with Grafana's variables replaced by values of the same shape.
 func TestDashboardQueriesParse(t *testing.T) {
-	promtool := requireTool(t, "PROMTOOL", "promtool", "Debian's prometheus package has it")
+	promtool := testenv.Tool(t, "PROMTOOL", "promtool", "Debian's prometheus package has it")
 	variable := regexp.MustCompile(`\$\{?\w+\}?`)
 	type recording struct {
 		Record string `yaml:"record"`

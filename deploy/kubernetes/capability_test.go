@@ -16,6 +16,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testenv"
 )
 
 // These tests run the exporter on this machine's kernel with the
@@ -26,18 +28,6 @@ import (
 // setpriv keeps the bounding set in the permitted set across the change
 // of user, as runc does. The exporter then says on /metrics whether its
 // packet capture opened.
-
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	msg := "running the exporter under other credentials needs root"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; under CI=true this is a failure, not a skip")
-	}
-	t.Skip(msg + "; run the tests as root (sudo make test) to include it")
-}
 
 // credentials are a container process's, as setpriv arguments.
 type credentials struct {
@@ -94,7 +84,7 @@ func readDockerfile(t *testing.T) image {
 // the Dockerfile's, set by the same setcap command.
 func binaries(t *testing.T, img image) (plain, withFileCapability string) {
 	t.Helper()
-	setcap := requireTool(t, "SETCAP", "setcap", "Debian: libcap2-bin")
+	setcap := testenv.Tool(t, "SETCAP", "setcap", "Debian: libcap2-bin")
 	plain = exporterBinary(t)
 	withFileCapability = plain + "-setcap"
 	data := readFile(t, plain)
@@ -112,7 +102,7 @@ func binaries(t *testing.T, img image) (plain, withFileCapability string) {
 // not start.
 func run(t *testing.T, creds credentials, wrapper []string, bin string) (string, error) {
 	t.Helper()
-	setpriv := requireTool(t, "SETPRIV", "setpriv", "Debian: util-linux")
+	setpriv := testenv.Tool(t, "SETPRIV", "setpriv", "Debian: util-linux")
 	dir := filepath.Dir(bin)
 	config := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(config, readFile(t, configSource), 0o644); err != nil {
@@ -186,7 +176,7 @@ func freeAddress(t *testing.T) string {
 // The DaemonSet's securityContext gives the capture CAP_NET_RAW, whether or
 // not the image's binary kept its file capability.
 func TestSecurityContextGrantsCapture(t *testing.T) {
-	requireRoot(t)
+	testenv.Root(t, "running the exporter under other credentials")
 	creds := daemonSetCredentials(t)
 	plain, withFileCapability := binaries(t, readDockerfile(t))
 	for name, bin := range map[string]string{"the image's binary": withFileCapability, "a binary without the file capability": plain} {
@@ -199,7 +189,7 @@ func TestSecurityContextGrantsCapture(t *testing.T) {
 // What the Dockerfile's file capability does, and why the DaemonSet does
 // not rely on it.
 func TestImageFileCapability(t *testing.T) {
-	requireRoot(t)
+	testenv.Root(t, "running the exporter under other credentials")
 	img := readDockerfile(t)
 	plain, withFileCapability := binaries(t, img)
 	netRaw := []corev1.Capability{"NET_RAW"}

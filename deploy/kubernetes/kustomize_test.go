@@ -14,35 +14,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testenv"
 )
-
-// requireTool finds a tool from $envVar, then at fallback (a path or a
-// command name). Missing, the test skips with the reason, or fails under
-// CI=true, where a missing tool is a broken environment.
-func requireTool(t *testing.T, envVar, fallback, how string) string {
-	t.Helper()
-	if p := os.Getenv(envVar); p != "" {
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(fallback); err == nil {
-		return p
-	}
-	msg := fallback + " not found (" + how + ")"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; under CI=true this is a failure, not a skip")
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // kustomize build succeeds, its output decodes strictly and holds the same
 // invariants, and kustomize did what the files rely on it for: the
 // namespace everywhere, the image, the generated ConfigMap and its hashed
 // name, the binding's subject.
 func TestKustomizeBuild(t *testing.T) {
-	kustomize := requireTool(t, "KUSTOMIZE", filepath.Join("..", "..", ".build", "tools", "kustomize"),
+	kustomize := testenv.Tool(t, "KUSTOMIZE", filepath.Join("..", "..", ".build", "tools", "kustomize"),
 		"make test installs it into .build/tools")
 	var stderr bytes.Buffer
 	cmd := exec.Command(kustomize, "build", ".")
