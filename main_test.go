@@ -98,13 +98,16 @@ func startExporterWith(t testing.TB, wrapper []string, args ...string) *exporter
 	return e
 }
 
-// waitReady waits until the exporter answers on path.
+// waitReady waits until the process answers 200 on path (Prometheus
+// answers 503 there while it starts).
 func waitReady(t testing.TB, e *exporter, path string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(e.base + path); err == nil {
 			resp.Body.Close()
-			return
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
 	}
 	t.Fatalf("%s did not become ready:\n%s", e.cmd.Path, e.logs)

@@ -182,6 +182,9 @@ func firingAlerts(t *testing.T, prometheus string) map[string]alert {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/api/v1/alerts: %s\n%s", resp.Status, body)
+	}
 	var result struct {
 		Data struct {
 			Alerts []alert `json:"alerts"`
