@@ -55,29 +55,28 @@ func (n *Node) readSysctl(name string) (string, error) {
 // EphemeralRange is net.ipv4.ip_local_port_range, the ports the kernel
 // picks source ports from.
 func (n *Node) EphemeralRange() (PortRange, error) {
-	text, err := n.readSysctl(sysctlPortRange)
-	if err != nil {
-		return PortRange{}, err
-	}
-	r, err := parseKernelRange(text)
-	if err != nil {
-		return PortRange{}, fmt.Errorf("%s in %s: %w", sysctlPortRange, n.sysctlPath(sysctlPortRange), err)
-	}
-	return r, nil
+	return parsedSysctl(n, sysctlPortRange, parseKernelRange)
 }
 
 // ReservedPorts is net.ipv4.ip_local_reserved_ports, the ports the
 // kernel never picks as source ports.
 func (n *Node) ReservedPorts() (PortSet, error) {
-	text, err := n.readSysctl(sysctlReservedPorts)
+	return parsedSysctl(n, sysctlReservedPorts, ParsePortList)
+}
+
+// parsedSysctl reads a sysctl whole and parses it; a value it cannot
+// parse is reported with the sysctl's name and file.
+func parsedSysctl[T any](n *Node, name string, parse func(string) (T, error)) (T, error) {
+	var zero T
+	text, err := n.readSysctl(name)
 	if err != nil {
-		return PortSet{}, err
+		return zero, err
 	}
-	s, err := ParsePortList(text)
+	v, err := parse(text)
 	if err != nil {
-		return PortSet{}, fmt.Errorf("%s in %s: %w", sysctlReservedPorts, n.sysctlPath(sysctlReservedPorts), err)
+		return zero, fmt.Errorf("%s in %s: %w", name, n.sysctlPath(name), err)
 	}
-	return s, nil
+	return v, nil
 }
 
 // errAbsent says a sysctl does not exist here, e.g. the conntrack ones
