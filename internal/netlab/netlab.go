@@ -219,20 +219,26 @@ func (l *Lab) Sysctl(t testing.TB, ns, key, value string) {
 // does for a NodePort that is also the client's source port.
 func (l *Lab) ResetSYNACKsTo(t testing.TB, lo, hi int) {
 	t.Helper()
-	ports := fmt.Sprintf("%d:%d", lo, hi)
-	for _, ipt := range []string{"iptables", "ip6tables"} {
-		l.Exec(t, l.Node, ipt, "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
-			"--dport", ports, "-j", "REJECT", "--reject-with", "tcp-reset")
-	}
+	l.synACKRule(t, lo, hi, "REJECT", "--reject-with", "tcp-reset")
 }
 
 // DropSYNACKsTo drops SYN-ACKs arriving at the node for ports lo-hi.
 func (l *Lab) DropSYNACKsTo(t testing.TB, lo, hi int) {
 	t.Helper()
+	l.synACKRule(t, lo, hi, "DROP")
+}
+
+// synACKRule applies target to SYN-ACKs arriving from the pod side for
+// ports lo-hi. Loopback is exempt: the tests' own connections (a client to
+// the exporter, Prometheus scraping it) take ephemeral ports that may fall
+// in lo-hi, and resetting those made them fail at random.
+func (l *Lab) synACKRule(t testing.TB, lo, hi int, target ...string) {
+	t.Helper()
 	ports := fmt.Sprintf("%d:%d", lo, hi)
 	for _, ipt := range []string{"iptables", "ip6tables"} {
-		l.Exec(t, l.Node, ipt, "-A", "INPUT", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
-			"--dport", ports, "-j", "DROP")
+		rule := []string{ipt, "-A", "INPUT", "!", "-i", "lo", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+			"--dport", ports, "-j"}
+		l.Exec(t, l.Node, append(rule, target...)...)
 	}
 }
 

@@ -68,3 +68,28 @@ func TestLabResetsSYNACKsToNodePorts(t *testing.T) {
 		}
 	})
 }
+
+// The lab's SYN-ACK rules stand for the node's NodePort owner and apply
+// to traffic from the pod side only: a test's own loopback connections
+// (to the exporter, from Prometheus) must work whatever port they get.
+func TestLabSYNACKRulesSpareLoopback(t *testing.T) {
+	Run(t, func(t *testing.T, l *Lab) {
+		l.Sysctl(t, l.Node, "net.ipv4.ip_local_port_range", "30000 30099")
+		l.ResetSYNACKsTo(t, 30000, 30049)
+		l.DropSYNACKsTo(t, 30050, 30099)
+	}, func(t *testing.T, l *Lab) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go testserver.AcceptAndClose(ln)
+		for i := range 20 {
+			c, err := net.DialTimeout("tcp", ln.Addr().String(), 2*time.Second)
+			if err != nil {
+				t.Fatalf("loopback connection %d, every source port inside the rules' ranges: %v", i, err)
+			}
+			c.Close()
+		}
+	})
+}
