@@ -16,7 +16,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 # v5.8.3 wants Go 1.27; v5.8.2 builds with Go 1.26.
 KUSTOMIZE_VERSION     := v5.8.2
 
-.PHONY: all build test bench lint fmt run clean kubernetes-manifests
+.PHONY: all build test cross bench lint fmt run clean kubernetes-manifests
 
 all: lint test build
 
@@ -27,10 +27,16 @@ build:
 # when root; outside CI they skip with the reason, under CI=true they fail.
 # The mixin's lint installs go-jsonnet, which its staleness test needs, so it
 # runs before go test. deploy/kubernetes's tests run kustomize build.
-test: $(TOOLS)/kustomize
+test: $(TOOLS)/kustomize cross
 	$(GO) vet ./...
 	$(MAKE) -C mixin GO=$(GO) lint test
 	KUSTOMIZE=$(TOOLS)/kustomize $(GO) test -race -count=1 ./...
+
+# The packet capture, sock_diag and the lab are Linux's; everything else
+# builds, and its tests vet, on the systems contributors use.
+cross:
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) vet ./...
 
 # Copy config.example.yml and the mixin's generated rules into
 # deploy/kubernetes, which kustomize cannot read outside of; commit the

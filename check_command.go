@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -56,11 +55,9 @@ func runCheck(f checkFlags, logger log.Logger, slogger *slog.Logger, out io.Writ
 		return exitCheckNotRun
 	}
 	if *f.format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(report)
+		err = report.WriteJSON(out)
 	} else {
-		err = writeCheckReport(out, report)
+		err = report.WriteText(out)
 	}
 	if err != nil {
 		level.Error(logger).Log("msg", "Error writing the report", "err", err)

@@ -37,40 +37,23 @@ func runProbe(f probeFlags, logger log.Logger, out io.Writer) int {
 		level.Error(logger).Log("msg", "Error loading config", "err", err)
 		return exitProbeNotRun
 	}
-	m, ok := cfg.Modules[*f.module]
-	if !ok {
-		level.Error(logger).Log("msg", fmt.Sprintf("unknown module %q in %s: use one of %s",
-			*f.module, *f.configFile, strings.Join(cfg.ModuleNames(), ", ")))
+	req, err := prober.NewRequest(cfg, prober.FromCommandLine, prober.Params{
+		Module:        *f.module,
+		Target:        *f.target,
+		SourcePort:    *f.sourcePort,
+		HasSourcePort: *f.sourcePort != "",
+		Timeout:       *f.timeout,
+	})
+	if err != nil {
+		level.Error(logger).Log("msg", fmt.Sprintf("%s: %s", *f.configFile, err))
 		return exitProbeNotRun
-	}
-	if err := prober.CheckTarget(*f.target, m); err != nil {
-		level.Error(logger).Log("msg", err)
-		return exitProbeNotRun
-	}
-	req := prober.Request{Target: *f.target, ModuleName: *f.module, Module: m, Timeout: time.Duration(m.Timeout)}
-	if *f.timeout > 0 {
-		req.Timeout = *f.timeout
-	}
-	if *f.sourcePort != "" && m.SourcePortSweep != nil {
-		level.Error(logger).Log("msg", fmt.Sprintf("--source-port: module %q sweeps source ports; probe with a module without source_port_sweep", *f.module))
-		return exitProbeNotRun
-	}
-	if *f.sourcePort != "" {
-		sp, err := config.ParseSourcePort(*f.sourcePort)
-		if err != nil {
-			level.Error(logger).Log("msg", "--source-port="+*f.sourcePort+": "+err.Error())
-			return exitProbeNotRun
-		}
-		req.SourcePort = &sp
 	}
 	tracer := startTracer(*f.tracing, level.NewFilter(logger, level.AllowWarn()))
-	if tracer != nil {
-		defer tracer.Close()
-	}
+	defer tracer.Close()
 	report := prober.NewRunner(tracer, logger).Run(context.Background(), req)
 	fmt.Fprintln(out, verdictLine(report))
 	if !report.Sweep {
-		fmt.Fprintln(out, "Handshake: "+report.HandshakeVerdict())
+		fmt.Fprintln(out, "Handshake: "+report.LastHandshake())
 	}
 	fmt.Fprintln(out)
 	fmt.Fprint(out, report.DebugOutput())
@@ -83,9 +66,9 @@ func runProbe(f probeFlags, logger log.Logger, out io.Writer) int {
 // verdictLine sums the probe up in one line.
 func verdictLine(r *prober.Report) string {
 	line := fmt.Sprintf("%s: %s probe of %s with module %s took %.3fs",
-		strings.ToUpper(r.Outcome.Result.String()), r.Module.Prober, r.Target, r.ModuleName, r.Duration.Seconds())
-	if r.Outcome.Output != "" && r.Outcome.Result != prober.Success {
-		line += ": " + r.Outcome.Output
+		strings.ToUpper(r.Verdict.Result.String()), r.Module.Prober, r.Target, r.ModuleName, r.Duration.Seconds())
+	if r.Verdict.Output != "" && r.Verdict.Result != prober.Success {
+		line += ": " + r.Verdict.Output
 	}
 	return line
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubeprobe/kubeprobe_exporter/collector"
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
 )
 
@@ -44,18 +45,22 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	node, err := newNodeCollector(ctx, f.collector, logger, slogger)
-	if err != nil {
-		level.Error(logger).Log("msg", "Error setting up the node collector", "err", err)
-		return 1
-	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		node,
 	)
+	node, err := newNodeCollector(ctx, f.collector, logger, slogger)
+	switch {
+	case errors.Is(err, collector.ErrUnsupported):
+		level.Warn(logger).Log("msg", "Serving probes without the node collector", "err", err)
+	case err != nil:
+		level.Error(logger).Log("msg", "Error setting up the node collector", "err", err)
+		return 1
+	default:
+		registry.MustRegister(node)
+	}
 	sc := config.NewSafeConfig(registry)
 	if err := sc.Reload(*f.configFile); err != nil {
 		level.Error(logger).Log("msg", "Error loading config", "err", err)
@@ -64,10 +69,8 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 	level.Info(logger).Log("msg", "Loaded config file", "file", *f.configFile, "modules", len(sc.Get().Modules))
 
 	tracer := startTracer(*f.tracing, logger)
-	if tracer != nil {
-		defer tracer.Close()
-	}
-	prober.RegisterTracerMetrics(registry, tracer, *f.tracing)
+	defer tracer.Close()
+	handshake.RegisterMetrics(registry, tracer, *f.tracing)
 	reloader := newReloader(sc, *f.configFile, logger)
 	history := prober.NewHistory(*f.historyLimit)
 	runner := prober.NewRunner(tracer, logger)

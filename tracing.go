@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
-	"github.com/kubeprobe/kubeprobe_exporter/prober"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
 func addTracingFlag(app *kingpin.Application) *bool {
@@ -16,12 +18,16 @@ func addTracingFlag(app *kingpin.Application) *bool {
 
 // startTracer opens the handshake capture, or explains in one line why
 // probes go without it. A nil tracer turns tracing off.
-func startTracer(enabled bool, logger log.Logger) *prober.Tracer {
+func startTracer(enabled bool, logger log.Logger) *handshake.Tracer {
 	if !enabled {
 		level.Info(logger).Log("msg", "Handshake tracing is off (--no-tracing.handshakes): verdicts come from connect errors alone")
 		return nil
 	}
-	t, err := prober.NewTracer(logger)
+	t, err := handshake.Open(logger)
+	if errors.Is(err, handshake.ErrUnsupported) {
+		level.Info(logger).Log("msg", "Handshake tracing is off: verdicts come from connect errors alone", "err", err)
+		return nil
+	}
 	if err != nil {
 		level.Warn(logger).Log("msg", "Handshake tracing is off: probes still run, but a SYN-ACK reset or dropped on this host "+
 			"reads as a plain timeout. The capture needs CAP_NET_RAW: run as root with it (in Kubernetes, runAsUser: 0 with "+

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // benchSockets is how many TIME_WAIT sockets the benchmark builds.
@@ -35,7 +36,7 @@ func BenchmarkTimeWaitScrape(b *testing.B) {
 	}, func(b *testing.B, l *netlab.Lab) {
 		start := time.Now()
 		buildTimeWait(b, benchSockets)
-		c, err := New(context.Background(), Config{ProcPath: "/proc", NodePortRange: PortRange{First: 30000, Last: 32767}, IPVS: IPVSOff, TimeWaitTop: 5}, log.NewNopLogger())
+		c, err := New(context.Background(), Config{ProcPath: "/proc", NodePortRange: ports.Range{First: 30000, Last: 32767}, IPVS: IPVSOff, TimeWaitTop: 5}, log.NewNopLogger())
 		if err != nil {
 			b.Fatal(err)
 		}

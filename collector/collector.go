@@ -7,7 +7,9 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/go-kit/log"
@@ -38,16 +40,23 @@ type scraper struct {
 // Collector is the prometheus.Collector of the node's port-range signals.
 type Collector struct {
 	cfg      Config
-	node     *Node
-	sources  []Source
+	node     *procNode
+	sources  []source
 	scrapers []scraper
 	logger   log.Logger
 }
 
+// ErrUnsupported is New's error on systems other than Linux, which have
+// none of the sysctls, procfs files and sock_diag dumps it reads.
+var ErrUnsupported = errors.New("the node collector reads Linux's procfs and sock_diag, which this system lacks")
+
 // New builds the collector from the configuration. With
 // --nodeport.kubernetes it starts watching Services until ctx ends.
 func New(ctx context.Context, cfg Config, logger log.Logger) (*Collector, error) {
-	node, err := NewNode(cfg.ProcPath)
+	if runtime.GOOS != "linux" {
+		return nil, ErrUnsupported
+	}
+	node, err := newProcNode(cfg.ProcPath)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +67,7 @@ func New(ctx context.Context, cfg Config, logger log.Logger) (*Collector, error)
 	return newCollector(cfg, node, sources, logger), nil
 }
 
-func newCollector(cfg Config, node *Node, sources []Source, logger log.Logger) *Collector {
+func newCollector(cfg Config, node *procNode, sources []source, logger log.Logger) *Collector {
 	c := &Collector{cfg: cfg, node: node, sources: sources, logger: logger}
 	c.scrapers = []scraper{
 		ephemeralRangeScraper,
@@ -78,8 +87,8 @@ func newCollector(cfg Config, node *Node, sources []Source, logger log.Logger) *
 	return c
 }
 
-func newSources(ctx context.Context, cfg Config, logger log.Logger) ([]Source, error) {
-	var sources []Source
+func newSources(ctx context.Context, cfg Config, logger log.Logger) ([]source, error) {
+	var sources []source
 	if cfg.Kubernetes {
 		k, err := newKubernetesSourceFromConfig(cfg.Kubeconfig)
 		if err != nil {
@@ -101,10 +110,8 @@ func newSources(ctx context.Context, cfg Config, logger log.Logger) ([]Source, e
 // the Services once, or ctx ends.
 func (c *Collector) WaitForSources(ctx context.Context) error {
 	for _, src := range c.sources {
-		if k, ok := src.(*kubernetesSource); ok {
-			if err := k.WaitForSync(ctx); err != nil {
-				return err
-			}
+		if err := src.WaitForSync(ctx); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -155,4 +162,4 @@ func newDesc(name, help string, labels ...string) *prometheus.Desc {
 }
 
 // sourceScraperName is the collector label of a NodePort source.
-func sourceScraperName(src Source) string { return fmt.Sprintf("nodeports_%s", src.Name()) }
+func sourceScraperName(src source) string { return fmt.Sprintf("nodeports_%s", src.Name()) }

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-kit/log"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -35,8 +37,9 @@ func nodeProcfs(t *testing.T) string {
 
 type failingSource struct{}
 
-func (failingSource) Name() string { return SourceKubernetes }
-func (failingSource) Allocations() ([]Allocation, error) {
+func (failingSource) Name() string                      { return sourceKubernetes }
+func (failingSource) WaitForSync(context.Context) error { return nil }
+func (failingSource) Allocations() ([]allocation, error) {
 	return nil, errors.New("the Kubernetes API has not listed the Services yet: connection refused")
 }
 
@@ -72,13 +75,13 @@ func value(t *testing.T, m map[string][]*dto.Metric, name, label string) (float6
 }
 
 func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
-	node, err := NewNode(nodeProcfs(t))
+	node, err := newProcNode(nodeProcfs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{NodePortRange: PortRange{First: 30000, Last: 32767}, TimeWaitTop: 5}
+	cfg := Config{NodePortRange: ports.Range{First: 30000, Last: 32767}, TimeWaitTop: 5}
 	var logs bytes.Buffer
-	c := newCollector(cfg, node, []Source{failingSource{}, staticSource{ports: mustPorts(t, "30050,30080,31000-31001")}}, log.NewLogfmtLogger(&logs))
+	c := newCollector(cfg, node, []source{failingSource{}, staticSource{ports: mustPorts(t, "30050,30080,31000-31001")}}, log.NewLogfmtLogger(&logs))
 	m := gather(t, c)
 
 	for _, tc := range []struct {
@@ -126,11 +129,11 @@ func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
 }
 
 func TestCollectorReportsAMissingProcfs(t *testing.T) {
-	node, err := NewNode(t.TempDir())
+	node, err := newProcNode(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newCollector(Config{NodePortRange: PortRange{First: 30000, Last: 32767}}, node, nil, log.NewNopLogger())
+	c := newCollector(Config{NodePortRange: ports.Range{First: 30000, Last: 32767}}, node, nil, log.NewNopLogger())
 	m := gather(t, c)
 	for _, name := range []string{"ephemeral_port_range", "reserved_ports", "nodeport_range", "time_wait", "tcp_churn", "reuse_sysctls"} {
 		if got, _ := value(t, m, "kubeprobe_exporter_collector_success", name); got != 0 {
@@ -144,8 +147,8 @@ func TestCollectorReportsAMissingProcfs(t *testing.T) {
 }
 
 func TestCollectorMetricsPassLint(t *testing.T) {
-	node, _ := NewNode(nodeProcfs(t))
-	c := newCollector(Config{NodePortRange: PortRange{First: 30000, Last: 32767}, TimeWaitTop: 5}, node, nil, log.NewNopLogger())
+	node, _ := newProcNode(nodeProcfs(t))
+	c := newCollector(Config{NodePortRange: ports.Range{First: 30000, Last: 32767}, TimeWaitTop: 5}, node, nil, log.NewNopLogger())
 	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,15 @@
 package collector
 
-import "fmt"
+import (
+	"fmt"
 
-// PersistFile is where the check command tells to persist the fix. The
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
+)
+
+// persistFile is where the check command tells to persist the fix. The
 // 90- prefix sorts it after distribution defaults, and since the value
 // keeps what was reserved before, nothing is lost by overriding them.
-const PersistFile = "/etc/sysctl.d/90-kubeprobe-reserved-ports.conf"
+const persistFile = "/etc/sysctl.d/90-kubeprobe-reserved-ports.conf"
 
 // Fix is what makes the kernel stop handing out NodePorts as source
 // ports: reserve them, keeping the ports already reserved.
@@ -27,25 +31,25 @@ type Fix struct {
 
 // planFix works out the fix; none is needed when the kernel can pick no
 // NodePort-range port and no allocated NodePort.
-func planFix(eph, nodePorts PortRange, reserved PortSet, overlap int, risky []KnownPort) Fix {
+func planFix(k *kernelPorts, nodePorts ports.Range, overlap int, risky []KnownPort) Fix {
 	if overlap == 0 && len(risky) == 0 {
 		return Fix{}
 	}
-	var next PortSet
+	var next ports.Set
 	next.AddRange(nodePorts)
 	for _, k := range risky {
 		next.Add(k.Port)
 	}
-	next = next.Union(reserved)
+	next = next.Union(k.Reserved)
 	value := next.String()
 	return Fix{
 		Needed:             true,
 		ReservedPorts:      value,
 		Command:            fmt.Sprintf("sysctl -w %s=%s", sysctlReservedPorts, value),
-		PersistFile:        PersistFile,
+		PersistFile:        persistFile,
 		PersistLine:        fmt.Sprintf("%s = %s", sysctlReservedPorts, value),
-		EphemeralPortsLeft: eph.Len() - next.CountIn(eph),
-		Alternative:        clearRange(eph, nodePorts, risky),
+		EphemeralPortsLeft: k.Ephemeral.Len() - next.CountIn(k.Ephemeral),
+		Alternative:        clearRange(k.Ephemeral, nodePorts, risky),
 	}
 }
 
@@ -53,7 +57,7 @@ func planFix(eph, nodePorts PortRange, reserved PortSet, overlap int, risky []Kn
 // the NodePort range, as the command that sets it; empty if neither side
 // has a port, or if a NodePort at risk outside --nodeport.range would
 // still be inside it.
-func clearRange(eph, nodePorts PortRange, risky []KnownPort) string {
+func clearRange(eph, nodePorts ports.Range, risky []KnownPort) string {
 	type span struct{ first, last int }
 	sides := []span{
 		{int(eph.First), min(int(eph.Last), int(nodePorts.First)-1)},

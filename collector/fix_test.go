@@ -3,11 +3,13 @@ package collector
 import (
 	"reflect"
 	"testing"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
-func mustPorts(t *testing.T, s string) PortSet {
+func mustPorts(t *testing.T, s string) ports.Set {
 	t.Helper()
-	set, err := ParsePortList(s)
+	set, err := ports.ParseList(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func known(protocol string, ports ...uint16) []KnownPort {
 // TestAtRiskIsTheIncidentsRule: in the ephemeral range, not reserved, not
 // held by a socket of the NodePort's protocol.
 func TestAtRiskIsTheIncidentsRule(t *testing.T) {
-	eph := PortRange{First: 1024, Last: 65000}
+	eph := ports.Range{First: 1024, Last: 65000}
 	reserved := mustPorts(t, "31000-31010")
 	var held heldPorts
 	held.tcp.Add(30081) // a listener holds TCP 30081...
@@ -33,7 +35,7 @@ func TestAtRiskIsTheIncidentsRule(t *testing.T) {
 	all := append(known("TCP", 1000, 30080, 30081, 30082, 31005, 65001), known("UDP", 30082)...)
 	all = append(all, known("SCTP", 30083)...)
 
-	got := atRisk(all, eph, reserved, held)
+	got := atRisk(all, &kernelPorts{eph, reserved}, held)
 	// 1000 and 65001 lie outside the range, 31005 is reserved, TCP 30081
 	// and UDP 30082 are held; SCTP sockets are never seen, so never held.
 	want := []KnownPort{
@@ -48,17 +50,18 @@ func TestAtRiskIsTheIncidentsRule(t *testing.T) {
 
 func TestPickable(t *testing.T) {
 	for _, tc := range []struct {
-		eph      PortRange
+		eph      ports.Range
 		reserved string
 		want     int
 	}{
-		{PortRange{First: 32768, Last: 60999}, "", 0},           // Linux's default: clear of 30000-32767
-		{PortRange{First: 1024, Last: 65000}, "", 2768},         // the incident's node
-		{PortRange{First: 1024, Last: 65000}, "30000-32767", 0}, // the incident's fix
-		{PortRange{First: 1024, Last: 65000}, "30000-30099", 2668},
-		{PortRange{First: 31000, Last: 40000}, "31000", 1767}, // 31001-32767
+		{ports.Range{First: 32768, Last: 60999}, "", 0},           // Linux's default: clear of 30000-32767
+		{ports.Range{First: 1024, Last: 65000}, "", 2768},         // the incident's node
+		{ports.Range{First: 1024, Last: 65000}, "30000-32767", 0}, // the incident's fix
+		{ports.Range{First: 1024, Last: 65000}, "30000-30099", 2668},
+		{ports.Range{First: 31000, Last: 40000}, "31000", 1767}, // 31001-32767
 	} {
-		got := pickable(PortRange{First: 30000, Last: 32767}, tc.eph, mustPorts(t, tc.reserved))
+		k := &kernelPorts{tc.eph, mustPorts(t, tc.reserved)}
+		got := k.pickableIn(ports.Range{First: 30000, Last: 32767})
 		if got.Len() != tc.want {
 			t.Errorf("ephemeral %s, reserved %q: %d ports, want %d", tc.eph, tc.reserved, got.Len(), tc.want)
 		}
@@ -66,14 +69,15 @@ func TestPickable(t *testing.T) {
 }
 
 func TestPlanFixMergesWithWhatIsReserved(t *testing.T) {
-	eph := PortRange{First: 1024, Last: 65000}
-	nodePorts := PortRange{First: 30000, Last: 32767}
+	eph := ports.Range{First: 1024, Last: 65000}
+	nodePorts := ports.Range{First: 30000, Last: 32767}
 	reserved := mustPorts(t, "8080,9100-9102,31000-33000")
 	// 36704 is allocated outside --nodeport.range, as on the incident's
 	// node whose API server used 20000-40000.
 	risky := known("TCP", 30080, 36704)
-	overlap := pickable(nodePorts, eph, reserved)
-	fix := planFix(eph, nodePorts, reserved, overlap.Len(), risky)
+	k := &kernelPorts{eph, reserved}
+	overlap := k.pickableIn(nodePorts)
+	fix := planFix(k, nodePorts, overlap.Len(), risky)
 	want := Fix{
 		Needed:             true,
 		ReservedPorts:      "8080,9100-9102,30000-33000,36704",
@@ -90,22 +94,22 @@ func TestPlanFixMergesWithWhatIsReserved(t *testing.T) {
 }
 
 func TestPlanFixNotNeeded(t *testing.T) {
-	eph := PortRange{First: 32768, Last: 60999}
-	if fix := planFix(eph, PortRange{First: 30000, Last: 32767}, PortSet{}, 0, nil); fix.Needed || fix.Command != "" {
+	eph := ports.Range{First: 32768, Last: 60999}
+	if fix := planFix(&kernelPorts{Ephemeral: eph}, ports.Range{First: 30000, Last: 32767}, 0, nil); fix.Needed || fix.Command != "" {
 		t.Errorf("no overlap and nothing at risk, yet %+v", fix)
 	}
 }
 
 func TestClearRange(t *testing.T) {
 	for _, tc := range []struct {
-		eph, nodePorts PortRange
+		eph, nodePorts ports.Range
 		want           string
 	}{
-		{PortRange{First: 1024, Last: 65000}, PortRange{First: 30000, Last: 32767}, `sysctl -w net.ipv4.ip_local_port_range="32768 65000"`},
-		{PortRange{First: 1024, Last: 40000}, PortRange{First: 30000, Last: 32767}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
-		{PortRange{First: 30000, Last: 32767}, PortRange{First: 30000, Last: 32767}, ""},
-		{PortRange{First: 1, Last: 65535}, PortRange{First: 1, Last: 65535}, ""},
-		{PortRange{First: 1024, Last: 65535}, PortRange{First: 30000, Last: 65535}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
+		{ports.Range{First: 1024, Last: 65000}, ports.Range{First: 30000, Last: 32767}, `sysctl -w net.ipv4.ip_local_port_range="32768 65000"`},
+		{ports.Range{First: 1024, Last: 40000}, ports.Range{First: 30000, Last: 32767}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
+		{ports.Range{First: 30000, Last: 32767}, ports.Range{First: 30000, Last: 32767}, ""},
+		{ports.Range{First: 1, Last: 65535}, ports.Range{First: 1, Last: 65535}, ""},
+		{ports.Range{First: 1024, Last: 65535}, ports.Range{First: 30000, Last: 65535}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
 	} {
 		if got := clearRange(tc.eph, tc.nodePorts, known("TCP", 30080)); got != tc.want {
 			t.Errorf("clearRange(%s, %s) = %q, want %q", tc.eph, tc.nodePorts, got, tc.want)

@@ -4,17 +4,19 @@ import (
 	"fmt"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
 // Config is the collector's configuration, from the command line.
 type Config struct {
-	ProcPath      string    // --path.procfs
-	NodePortRange PortRange // --nodeport.range: the API server's --service-node-port-range
-	Kubernetes    bool      // --nodeport.kubernetes
-	Kubeconfig    string    // --kubeconfig; empty means in-cluster
-	IPVS          IPVSMode  // --nodeport.ipvs
-	Static        PortSet   // --nodeport.static
-	TimeWaitTop   int       // --collector.timewait.top
+	ProcPath      string      // --path.procfs
+	NodePortRange ports.Range // --nodeport.range: the API server's --service-node-port-range
+	Kubernetes    bool        // --nodeport.kubernetes
+	Kubeconfig    string      // --kubeconfig; empty means in-cluster
+	IPVS          IPVSMode    // --nodeport.ipvs
+	Static        ports.Set   // --nodeport.static
+	TimeWaitTop   int         // --collector.timewait.top
 }
 
 // IPVSMode is whether the ipvs source is on.
@@ -36,7 +38,7 @@ const maxTimeWaitTop = 100
 // take them, so each adds its own copy with AddFlags.
 type Flags struct {
 	procPath      *string
-	nodePortRange PortRange
+	nodePortRange ports.Range
 	kubernetes    *bool
 	kubeconfig    *string
 	ipvs          *bool
@@ -54,8 +56,8 @@ type flagger interface {
 func AddFlags(cmd flagger) *Flags {
 	f := &Flags{}
 	f.procPath = cmd.Flag("path.procfs", "procfs mountpoint; /proc/sys/net and /proc/net show the network namespace of the reader, so run in the host's.").Default("/proc").String()
-	cmd.Flag("nodeport.range", "The NodePort range, the API server's --service-node-port-range.").Default("30000-32767").
-		SetValue(namedValue{"nodeport.range", &f.nodePortRange})
+	cmd.Flag("nodeport.range", "The NodePort range, the API server's --service-node-port-range, in its syntax: 30000-32767 or 30000+2767.").Default("30000-32767").
+		SetValue(namedValue{"nodeport.range", (*nodePortRangeValue)(&f.nodePortRange)})
 	f.kubernetes = cmd.Flag("nodeport.kubernetes", "Learn allocated NodePorts from the Services of type NodePort and LoadBalancer, watched through the Kubernetes API.").Bool()
 	f.kubeconfig = cmd.Flag("kubeconfig", "kubeconfig file for --nodeport.kubernetes; without it, the in-cluster configuration of the pod.").String()
 	f.ipvs = cmd.Flag("nodeport.ipvs", "Learn allocated NodePorts from the IPVS virtual services on this node's addresses (/proc/net/ip_vs). Default: on where that file exists.").
@@ -95,13 +97,30 @@ func (f *Flags) Config() (Config, error) {
 	}, nil
 }
 
+// nodePortRangeValue is the kingpin value of --nodeport.range. It parses
+// as the API server parses --service-node-port-range, so the flag takes
+// the same text: a range (30000-32767), a base and a size minus one
+// (30000+2767), or one port.
+type nodePortRangeValue ports.Range
+
+func (v *nodePortRangeValue) Set(s string) error {
+	pr, err := utilnet.ParsePortRange(s)
+	if err != nil || pr.Size == 0 {
+		return fmt.Errorf("%q is not a port range as the API server's --service-node-port-range takes it, such as 30000-32767 or 30000+2767", s)
+	}
+	*v = nodePortRangeValue{First: uint16(pr.Base), Last: uint16(pr.Base + pr.Size - 1)}
+	return nil
+}
+
+func (v *nodePortRangeValue) String() string { return (*ports.Range)(v).String() }
+
 // portListValue is the kingpin value of --nodeport.static.
 type portListValue struct {
-	set PortSet
+	set ports.Set
 }
 
 func (v *portListValue) Set(s string) error {
-	set, err := ParsePortList(s)
+	set, err := ports.ParseList(s)
 	if err != nil {
 		return fmt.Errorf("want ports and ranges such as 30080,31000-31010: %w", err)
 	}

@@ -1,8 +1,7 @@
 package collector
 
 import (
-	"golang.org/x/sys/unix"
-
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/sockdiag"
 )
 
@@ -11,7 +10,7 @@ import (
 // UDP ports with a bound socket. Before kubernetes PR #108496 kube-proxy
 // held every NodePort this way; since, nothing does unless reserved.
 type heldPorts struct {
-	tcp, udp PortSet
+	tcp, udp ports.Set
 }
 
 // Holds tells whether a socket holds the NodePort. SCTP sockets are not
@@ -30,13 +29,13 @@ func (h heldPorts) Holds(np NodePort) bool {
 // network namespace through sock_diag.
 func readHeldPorts() (heldPorts, error) {
 	var h heldPorts
-	err := sockdiag.Dump(unix.IPPROTO_TCP, sockdiag.StateMask(sockdiag.StateListen), func(s sockdiag.Socket) {
+	err := sockdiag.Dump(sockdiag.TCP, sockdiag.StateMask(sockdiag.StateListen), func(s sockdiag.Socket) {
 		h.tcp.Add(s.Local.Port())
 	})
 	if err != nil {
 		return heldPorts{}, err
 	}
-	err = sockdiag.Dump(unix.IPPROTO_UDP, sockdiag.AllStates, func(s sockdiag.Socket) {
+	err = sockdiag.Dump(sockdiag.UDP, sockdiag.AllStates, func(s sockdiag.Socket) {
 		h.udp.Add(s.Local.Port())
 	})
 	return h, err

@@ -14,6 +14,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // The node of TestNodeSignalsOnARealKernel: a narrow ephemeral range that
@@ -36,7 +37,7 @@ type timeWaitTally struct {
 
 // makeTimeWait opens and closes n connections to dest, from port from
 // upwards or, if from is 0, from ports the kernel picks.
-func (tally *timeWaitTally) makeTimeWait(t *testing.T, dest string, n, from int, eph PortRange) {
+func (tally *timeWaitTally) makeTimeWait(t *testing.T, dest string, n, from int, eph ports.Range) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		d := net.Dialer{Timeout: 2 * time.Second}
@@ -48,14 +49,14 @@ func (tally *timeWaitTally) makeTimeWait(t *testing.T, dest string, n, from int,
 			t.Fatalf("connection %d to %s: %v", i, dest, err)
 		}
 		local := netip.MustParseAddrPort(addr.String())
-		tally.byRange[portRangeName(local.Port(), eph, PortRange{First: 30000, Last: 32767})]++
+		tally.byRange[portRangeName(local.Port(), eph, ports.Range{First: 30000, Last: 32767})]++
 		tally.byDest[netip.MustParseAddrPort(dest).String()]++
 		tally.total++
 	}
 }
 
 // waitForTimeWait waits until sockstat counts n TIME_WAIT sockets.
-func waitForTimeWait(t testing.TB, node *Node, n int) {
+func waitForTimeWait(t testing.TB, node *procNode, n int) {
 	t.Helper()
 	got := 0
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
@@ -107,7 +108,7 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 		}
 		defer held.Close()
 
-		eph := PortRange{First: 30000, Last: 40000}
+		eph := ports.Range{First: 30000, Last: 40000}
 		tally := &timeWaitTally{byRange: map[string]int{}, byDest: map[string]int{}}
 		tally.makeTimeWait(t, "198.18.0.2:8080", 2000, 0, eph)
 		tally.makeTimeWait(t, "[2001:db8::2]:8080", 500, 0, eph)
@@ -115,7 +116,7 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		cfg := Config{ProcPath: "/proc", NodePortRange: PortRange{First: 30000, Last: 32767}, IPVS: IPVSAuto, Static: mustPorts(t, labStatic), TimeWaitTop: 5}
+		cfg := Config{ProcPath: "/proc", NodePortRange: ports.Range{First: 30000, Last: 32767}, IPVS: IPVSAuto, Static: mustPorts(t, labStatic), TimeWaitTop: 5}
 		c, err := New(ctx, cfg, log.NewNopLogger())
 		if err != nil {
 			t.Fatal(err)

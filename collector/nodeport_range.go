@@ -1,6 +1,9 @@
 package collector
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 var (
 	nodePortStartDesc = newDesc("nodeport_range_start",
@@ -29,26 +32,10 @@ var nodePortRangeScraper = scraper{
 
 // Overlap is the ports of the NodePort range the kernel may pick as a
 // source port.
-func (s *snapshot) Overlap() (PortSet, error) {
-	eph, err := s.EphemeralRange()
+func (s *snapshot) Overlap() (ports.Set, error) {
+	k, err := s.KernelPorts()
 	if err != nil {
-		return PortSet{}, err
+		return ports.Set{}, err
 	}
-	reserved, err := s.ReservedPorts()
-	if err != nil {
-		return PortSet{}, err
-	}
-	return pickable(s.cfg.NodePortRange, eph, reserved), nil
-}
-
-// pickable is the ports of r that the kernel may pick as source ports:
-// inside the ephemeral range and not reserved.
-func pickable(r, ephemeral PortRange, reserved PortSet) PortSet {
-	var out PortSet
-	for p := int(r.First); p <= int(r.Last); p++ {
-		if ephemeral.Contains(uint16(p)) && !reserved.Has(uint16(p)) {
-			out.Add(uint16(p))
-		}
-	}
-	return out
+	return k.pickableIn(s.cfg.NodePortRange), nil
 }

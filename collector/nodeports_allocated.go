@@ -7,7 +7,7 @@ var allocatedDesc = newDesc("nodeports_allocated",
 
 // allocatedScraper exports what one source knows. A source that fails
 // exports nothing and reports the failure as nodeports_<source>.
-func allocatedScraper(src Source) scraper {
+func allocatedScraper(src source) scraper {
 	return scraper{
 		name:  sourceScraperName(src),
 		descs: []*prometheus.Desc{allocatedDesc},

@@ -60,11 +60,7 @@ func (s *snapshot) Known() []KnownPort {
 // AtRisk is the known NodePorts the kernel may hand out as a source port:
 // inside the ephemeral range, not reserved, and held by no socket.
 func (s *snapshot) AtRisk() ([]KnownPort, error) {
-	eph, err := s.EphemeralRange()
-	if err != nil {
-		return nil, err
-	}
-	reserved, err := s.ReservedPorts()
+	k, err := s.KernelPorts()
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +68,14 @@ func (s *snapshot) AtRisk() ([]KnownPort, error) {
 	if err != nil {
 		return nil, err
 	}
-	return atRisk(s.Known(), eph, reserved, held), nil
+	return atRisk(s.Known(), k, held), nil
 }
 
-func atRisk(known []KnownPort, eph PortRange, reserved PortSet, held heldPorts) []KnownPort {
+func atRisk(known []KnownPort, k *kernelPorts, held heldPorts) []KnownPort {
 	var out []KnownPort
-	for _, k := range known {
-		if eph.Contains(k.Port) && !reserved.Has(k.Port) && !held.Holds(k.NodePort) {
-			out = append(out, k)
+	for _, np := range known {
+		if k.mayPick(np.Port) && !held.Holds(np.NodePort) {
+			out = append(out, np)
 		}
 	}
 	return out

@@ -3,19 +3,20 @@ package collector
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // Report is the check command's view of this node: the same facts as the
 // metrics, with the NodePorts at risk named and the fix worked out.
 type Report struct {
-	EphemeralRange PortRange `json:"ephemeral_port_range"`
+	EphemeralRange ports.Range `json:"ephemeral_port_range"`
 	// ReservedPorts is net.ipv4.ip_local_reserved_ports as the kernel
 	// writes it; ReservedCount its number of ports.
 	ReservedPorts string         `json:"reserved_ports"`
 	ReservedCount int            `json:"reserved_port_count"`
-	NodePortRange PortRange      `json:"nodeport_range"`
+	NodePortRange ports.Range    `json:"nodeport_range"`
 	OverlapPorts  int            `json:"nodeport_range_ephemeral_overlap_ports"`
 	Allocated     map[string]int `json:"nodeports_allocated"`
 	AtRisk        []KnownPort    `json:"nodeports_at_risk"`
@@ -27,13 +28,15 @@ type Report struct {
 	Fix          Fix             `json:"fix"`
 	// Errors is every source that could not be read, by collector name.
 	Errors map[string]string `json:"errors"`
+	// sourceFailed: a NodePort source is among Errors.
+	sourceFailed bool
 }
 
 // TimeWaitReport is the TIME_WAIT sockets, counted and broken down.
 type TimeWaitReport struct {
-	Sockets         int            `json:"sockets"`
-	ByRange         map[string]int `json:"by_range"`
-	TopDestinations []Destination  `json:"top_destinations"`
+	Sockets         int              `json:"sockets"`
+	ByRange         *TimeWaitByRange `json:"by_range"`
+	TopDestinations []Destination    `json:"top_destinations"`
 }
 
 // Churn is the rate of new outgoing connections over a sampled interval,
@@ -56,33 +59,22 @@ func (c *Churn) WrapAround() time.Duration {
 
 // Incomplete tells whether some NodePort source failed, so that an empty
 // at-risk list does not prove that nothing is at risk.
-func (r *Report) Incomplete() bool {
-	for name := range r.Errors {
-		if strings.HasPrefix(name, "nodeports_") {
-			return true
-		}
-	}
-	return false
-}
+func (r *Report) Incomplete() bool { return r.sourceFailed }
 
 // Check reads this node once and reports on it, sampling the churn over
 // churnInterval (none if 0). The error is for a node whose port ranges
 // cannot be read at all; a failing source is listed in Report.Errors.
 func (c *Collector) Check(ctx context.Context, churnInterval time.Duration) (*Report, error) {
 	s := c.snapshot()
-	eph, err := s.EphemeralRange()
+	k, err := s.KernelPorts()
 	if err != nil {
 		return nil, err
 	}
-	reserved, err := s.ReservedPorts()
-	if err != nil {
-		return nil, err
-	}
-	overlap, _ := s.Overlap()
+	overlap := k.pickableIn(c.cfg.NodePortRange)
 	r := &Report{
-		EphemeralRange: eph,
-		ReservedPorts:  reserved.String(),
-		ReservedCount:  reserved.Len(),
+		EphemeralRange: k.Ephemeral,
+		ReservedPorts:  k.Reserved.String(),
+		ReservedCount:  k.Reserved.Len(),
 		NodePortRange:  c.cfg.NodePortRange,
 		OverlapPorts:   overlap.Len(),
 		Allocated:      map[string]int{},
@@ -91,12 +83,12 @@ func (c *Collector) Check(ctx context.Context, churnInterval time.Duration) (*Re
 	c.checkSources(s, r)
 	c.checkTimeWait(s, r)
 	if churnInterval > 0 {
-		r.Churn, err = c.sampleChurn(ctx, churnInterval, eph.Len()-reserved.CountIn(eph))
+		r.Churn, err = c.sampleChurn(ctx, churnInterval, k.pickable())
 		if err != nil {
 			r.Errors[activeOpensScraper.name] = err.Error()
 		}
 	}
-	r.Fix = planFix(eph, c.cfg.NodePortRange, reserved, r.OverlapPorts, r.AtRisk)
+	r.Fix = planFix(k, c.cfg.NodePortRange, r.OverlapPorts, r.AtRisk)
 	return r, nil
 }
 
@@ -105,6 +97,7 @@ func (c *Collector) checkSources(s *snapshot, r *Report) {
 		allocs, err := s.Allocations(src)
 		if err != nil {
 			r.Errors[sourceScraperName(src)] = err.Error()
+			r.sourceFailed = true
 		}
 		if allocs != nil || err == nil {
 			r.Allocated[src.Name()] = len(distinctNodePorts(allocs))
@@ -135,7 +128,7 @@ func (c *Collector) checkTimeWait(s *snapshot, r *Report) {
 		r.Errors[timeWaitBreakdownScraper.name] = err.Error()
 		return
 	}
-	r.TimeWait.ByRange = tw.ByRange
+	r.TimeWait.ByRange = &tw.byRange
 	r.TimeWait.TopDestinations = tw.Top(c.cfg.TimeWaitTop)
 }
 

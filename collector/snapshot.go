@@ -2,36 +2,38 @@ package collector
 
 import (
 	"sync"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // snapshot reads each fact of the node at most once per scrape, so the
 // scrapers that share one (the ephemeral range feeds four of them) agree
 // and the costly ones (the sock_diag dumps) run once.
 type snapshot struct {
-	node    *Node
+	node    *procNode
 	cfg     Config
-	sources []Source
+	sources []source
 
-	ephemeral lazy[PortRange]
-	reserved  lazy[PortSet]
+	ephemeral lazy[ports.Range]
+	reserved  lazy[ports.Set]
 	held      lazy[heldPorts]
 	timeWait  lazy[timeWaitBreakdown]
-	allocs    map[string]*lazy[[]Allocation]
+	allocs    map[string]*lazy[[]allocation]
 }
 
-func newSnapshot(node *Node, cfg Config, sources []Source) *snapshot {
-	s := &snapshot{node: node, cfg: cfg, sources: sources, allocs: map[string]*lazy[[]Allocation]{}}
+func newSnapshot(node *procNode, cfg Config, sources []source) *snapshot {
+	s := &snapshot{node: node, cfg: cfg, sources: sources, allocs: map[string]*lazy[[]allocation]{}}
 	for _, src := range sources {
-		s.allocs[src.Name()] = &lazy[[]Allocation]{}
+		s.allocs[src.Name()] = &lazy[[]allocation]{}
 	}
 	return s
 }
 
-func (s *snapshot) EphemeralRange() (PortRange, error) {
+func (s *snapshot) EphemeralRange() (ports.Range, error) {
 	return s.ephemeral.get(s.node.EphemeralRange)
 }
 
-func (s *snapshot) ReservedPorts() (PortSet, error) {
+func (s *snapshot) ReservedPorts() (ports.Set, error) {
 	return s.reserved.get(s.node.ReservedPorts)
 }
 
@@ -42,7 +44,7 @@ func (s *snapshot) HeldPorts() (heldPorts, error) {
 // Allocations is what src knows. A source may return allocations and an
 // error together: the Kubernetes source keeps its last known Services
 // while the API is unreachable.
-func (s *snapshot) Allocations(src Source) ([]Allocation, error) {
+func (s *snapshot) Allocations(src source) ([]allocation, error) {
 	return s.allocs[src.Name()].get(src.Allocations)
 }
 

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"cmp"
+	"context"
 	"slices"
 )
 
@@ -15,29 +16,32 @@ type NodePort struct {
 
 // Allocation is a NodePort and who holds it, for the check report:
 // "default/web" for a Service, "198.18.0.1:30080" for an IPVS service.
-type Allocation struct {
+type allocation struct {
 	NodePort
 	Owner string
 }
 
 // Source lists the NodePorts allocated on this node, as one of the
 // kubernetes, ipvs and static sources sees them.
-type Source interface {
+type source interface {
 	Name() string
-	Allocations() ([]Allocation, error)
+	Allocations() ([]allocation, error)
+	// WaitForSync returns once the source has read what it watches, or
+	// ctx ended; sources that read on every scrape are always in sync.
+	WaitForSync(ctx context.Context) error
 }
 
 // Names of the sources, the values of kubeprobe_nodeports_allocated's
 // source label.
 const (
-	SourceKubernetes = "kubernetes"
-	SourceIPVS       = "ipvs"
-	SourceStatic     = "static"
+	sourceKubernetes = "kubernetes"
+	sourceIPVS       = "ipvs"
+	sourceStatic     = "static"
 )
 
 // distinctNodePorts is the NodePorts of allocations without repeats, in
 // port order.
-func distinctNodePorts(allocs []Allocation) []NodePort {
+func distinctNodePorts(allocs []allocation) []NodePort {
 	seen := make(map[NodePort]bool, len(allocs))
 	var out []NodePort
 	for _, a := range allocs {

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -42,9 +43,12 @@ func newIPVSSource(procPath string, required bool) *ipvsSource {
 	return &ipvsSource{path: filepath.Join(procPath, "net/ip_vs"), required: required, nodeAddresses: interfaceAddresses}
 }
 
-func (*ipvsSource) Name() string { return SourceIPVS }
+func (*ipvsSource) Name() string { return sourceIPVS }
 
-func (s *ipvsSource) Allocations() ([]Allocation, error) {
+// WaitForSync: the services are read from /proc on every scrape.
+func (*ipvsSource) WaitForSync(context.Context) error { return nil }
+
+func (s *ipvsSource) Allocations() ([]allocation, error) {
 	f, err := os.Open(s.path)
 	if errors.Is(err, os.ErrNotExist) && !s.required {
 		return nil, nil
@@ -61,10 +65,10 @@ func (s *ipvsSource) Allocations() ([]Allocation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing the node's addresses to tell NodePorts from ClusterIPs: %w", err)
 	}
-	var out []Allocation
+	var out []allocation
 	for _, svc := range services {
 		if local[svc.Addr.Addr()] {
-			out = append(out, Allocation{NodePort: NodePort{Protocol: svc.Protocol, Port: svc.Addr.Port()}, Owner: "IPVS " + svc.Addr.String()})
+			out = append(out, allocation{NodePort: NodePort{Protocol: svc.Protocol, Port: svc.Addr.Port()}, Owner: "IPVS " + svc.Addr.String()})
 		}
 	}
 	return out, nil

@@ -112,16 +112,16 @@ func (s *kubernetesSource) err() error {
 	return s.lastErr
 }
 
-func (*kubernetesSource) Name() string { return SourceKubernetes }
+func (*kubernetesSource) Name() string { return sourceKubernetes }
 
 // Allocations lists the NodePorts of the Services in the informer's
 // cache. While the API server is unreachable the last known Services are
 // returned along with the error.
-func (s *kubernetesSource) Allocations() ([]Allocation, error) {
+func (s *kubernetesSource) Allocations() ([]allocation, error) {
 	if !s.informer.HasSynced() {
 		return nil, fmt.Errorf("the Kubernetes API has not listed the Services yet: %w", s.err())
 	}
-	var out []Allocation
+	var out []allocation
 	for _, obj := range s.informer.GetStore().List() {
 		if svc, ok := obj.(*corev1.Service); ok {
 			out = append(out, serviceNodePorts(svc)...)
@@ -135,23 +135,23 @@ func (s *kubernetesSource) Allocations() ([]Allocation, error) {
 
 // serviceNodePorts is the node ports and the health-check node port of a
 // Service of type NodePort or LoadBalancer.
-func serviceNodePorts(svc *corev1.Service) []Allocation {
+func serviceNodePorts(svc *corev1.Service) []allocation {
 	if svc.Spec.Type != corev1.ServiceTypeNodePort && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		return nil
 	}
 	owner := svc.Namespace + "/" + svc.Name
-	var out []Allocation
+	var out []allocation
 	for _, p := range svc.Spec.Ports {
 		if p.NodePort != 0 {
 			proto := string(p.Protocol)
 			if proto == "" {
 				proto = string(corev1.ProtocolTCP)
 			}
-			out = append(out, Allocation{NodePort: NodePort{Protocol: proto, Port: uint16(p.NodePort)}, Owner: owner})
+			out = append(out, allocation{NodePort: NodePort{Protocol: proto, Port: uint16(p.NodePort)}, Owner: owner})
 		}
 	}
 	if svc.Spec.HealthCheckNodePort != 0 {
-		out = append(out, Allocation{NodePort: NodePort{Protocol: "TCP", Port: uint16(svc.Spec.HealthCheckNodePort)}, Owner: owner + " (healthCheckNodePort)"})
+		out = append(out, allocation{NodePort: NodePort{Protocol: "TCP", Port: uint16(svc.Spec.HealthCheckNodePort)}, Owner: owner + " (healthCheckNodePort)"})
 	}
 	return out
 }

@@ -47,7 +47,7 @@ func startKubernetesSource(t *testing.T, client *fake.Clientset) *kubernetesSour
 	return src
 }
 
-func allocationStrings(allocs []Allocation) []string {
+func allocationStrings(allocs []allocation) []string {
 	var out []string
 	for _, a := range allocs {
 		out = append(out, fmt.Sprintf("%s/%d %s", a.Protocol, a.Port, a.Owner))

@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sys/unix"
 
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/sockdiag"
 )
 
@@ -37,9 +37,9 @@ var timeWaitBreakdownScraper = scraper{
 		if err != nil {
 			return err
 		}
-		for _, r := range []string{rangeNodePort, rangeEphemeral, rangeOther} {
-			gauge(ch, timeWaitByRangeDesc, float64(tw.ByRange[r]), r)
-		}
+		gauge(ch, timeWaitByRangeDesc, float64(tw.byRange.NodePort), rangeNodePort)
+		gauge(ch, timeWaitByRangeDesc, float64(tw.byRange.Ephemeral), rangeEphemeral)
+		gauge(ch, timeWaitByRangeDesc, float64(tw.byRange.Other), rangeOther)
 		for _, d := range tw.Top(s.cfg.TimeWaitTop) {
 			gauge(ch, timeWaitTopDesc, float64(d.Sockets), d.Destination)
 		}
@@ -50,8 +50,28 @@ var timeWaitBreakdownScraper = scraper{
 // timeWaitBreakdown counts TIME_WAIT sockets by local-port range and by
 // remote endpoint.
 type timeWaitBreakdown struct {
-	ByRange map[string]int
+	byRange TimeWaitByRange
 	byDest  map[netip.AddrPort]int
+}
+
+// TimeWaitByRange counts TIME_WAIT sockets by the range of their local
+// port, the values of kubeprobe_tcp_time_wait_sockets_by_range's label.
+type TimeWaitByRange struct {
+	NodePort  int `json:"nodeport"`
+	Ephemeral int `json:"ephemeral"`
+	Other     int `json:"other"`
+}
+
+// count adds a socket with local port p.
+func (c *TimeWaitByRange) count(p uint16, ephemeral, nodePorts ports.Range) {
+	switch portRangeName(p, ephemeral, nodePorts) {
+	case rangeNodePort:
+		c.NodePort++
+	case rangeEphemeral:
+		c.Ephemeral++
+	default:
+		c.Other++
+	}
 }
 
 // Destination is a remote endpoint and its TIME_WAIT sockets.
@@ -60,10 +80,10 @@ type Destination struct {
 	Sockets     int    `json:"sockets"`
 }
 
-func readTimeWait(ephemeral, nodePorts PortRange) (timeWaitBreakdown, error) {
-	tw := timeWaitBreakdown{ByRange: map[string]int{rangeNodePort: 0, rangeEphemeral: 0, rangeOther: 0}, byDest: map[netip.AddrPort]int{}}
-	err := sockdiag.Dump(unix.IPPROTO_TCP, sockdiag.StateMask(sockdiag.StateTimeWait), func(s sockdiag.Socket) {
-		tw.ByRange[portRangeName(s.Local.Port(), ephemeral, nodePorts)]++
+func readTimeWait(ephemeral, nodePorts ports.Range) (timeWaitBreakdown, error) {
+	tw := timeWaitBreakdown{byDest: map[netip.AddrPort]int{}}
+	err := sockdiag.Dump(sockdiag.TCP, sockdiag.StateMask(sockdiag.StateTimeWait), func(s sockdiag.Socket) {
+		tw.byRange.count(s.Local.Port(), ephemeral, nodePorts)
 		tw.byDest[s.Remote]++
 	})
 	return tw, err
@@ -72,7 +92,7 @@ func readTimeWait(ephemeral, nodePorts PortRange) (timeWaitBreakdown, error) {
 // portRangeName classes a local port. A port in both ranges is a
 // nodeport: the kernel picking NodePort-range ports as source ports is
 // what this shows.
-func portRangeName(p uint16, ephemeral, nodePorts PortRange) string {
+func portRangeName(p uint16, ephemeral, nodePorts ports.Range) string {
 	switch {
 	case nodePorts.Contains(p):
 		return rangeNodePort

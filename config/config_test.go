@@ -98,12 +98,12 @@ func TestValidConfigGetsKubeletDefaults(t *testing.T) {
 		Path: "/healthz?full=1", Scheme: "https", Host: "app.internal", Port: 8443,
 		HTTPHeaders: HTTPHeaders{{"accept", ""}, {"X-Twice", "a"}, {"X-Twice", "b"}},
 	})
-	check("fixed_port", c.Modules["fixed_port"].SourcePort, SourcePort{PortRange{ports.Range{First: 30080, Last: 30080}}})
+	check("fixed_port", c.Modules["fixed_port"].SourcePort, SourcePort{ports.Range{First: 30080, Last: 30080}})
 	check("port_range strategy", c.Modules["port_range"].SourcePortStrategy, StrategySequential)
 	check("port_range override", c.Modules["port_range"].SourcePortOverride, true)
 	check("port_range_random strategy", c.Modules["port_range_random"].SourcePortStrategy, StrategyRandom)
 	check("ephemeral", c.Modules["ephemeral"].SourcePort.IsEphemeral(), true)
-	check("sweep", *c.Modules["sweep"].SourcePortSweep, SourcePortSweep{Range: PortRange{ports.Range{First: 30000, Last: 32767}}, Count: 64, Parallelism: 16})
+	check("sweep", *c.Modules["sweep"].SourcePortSweep, SourcePortSweep{Range: ports.Range{First: 30000, Last: 32767}, Count: 64, Parallelism: 16})
 	check("sweep_all ports per scrape", c.Modules["sweep_all"].SourcePortSweep.PortsPerScrape(), 100)
 	check("names", len(c.ModuleNames()), 12)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // Error is a configuration mistake at a known place: the line of the YAML
@@ -90,6 +92,9 @@ func decodeStrict(n *yaml.Node, out any) error {
 // decodeValue decodes one value, turning yaml's type errors into a sentence
 // that says what was expected.
 func decodeValue(n *yaml.Node, field reflect.Value) error {
+	if r, ok := field.Addr().Interface().(*ports.Range); ok {
+		return decodePortRange(n, r)
+	}
 	err := n.Decode(field.Addr().Interface())
 	if err == nil {
 		return nil

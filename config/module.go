@@ -13,13 +13,34 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// Probers are the protocols a module can probe with.
-var Probers = []string{"tcp", "http", "grpc"}
+// ProberName names a protocol a module probes with, as a pod spec names
+// the kind of its probe.
+type ProberName string
+
+// The probers: tcpSocket, httpGet and grpc in a pod spec.
+const (
+	ProberTCP  ProberName = "tcp"
+	ProberHTTP ProberName = "http"
+	ProberGRPC ProberName = "grpc"
+)
+
+// Probers lists every prober; package prober has one implementation of
+// each, and a test holds the two lists together.
+var Probers = []ProberName{ProberTCP, ProberHTTP, ProberGRPC}
+
+// proberList is "tcp, http, grpc", for error messages.
+func proberList() string {
+	names := make([]string, len(Probers))
+	for i, p := range Probers {
+		names[i] = string(p)
+	}
+	return strings.Join(names, ", ")
+}
 
 // Module is one kind of probe: what kubelet would run for a probe spec.
 type Module struct {
 	// Prober is tcp, http or grpc: tcpSocket, httpGet or grpc in a pod spec.
-	Prober string `yaml:"prober"`
+	Prober ProberName `yaml:"prober"`
 	// Timeout covers the whole probe, like timeoutSeconds (default 1s).
 	Timeout model.Duration `yaml:"timeout"`
 	// KubeletVersion selects the release whose probe behaviour to copy.
@@ -66,13 +87,13 @@ func (m *Module) setDefaults() {
 	if m.KubeletVersion.IsZero() {
 		m.KubeletVersion = DefaultKubeletVersion
 	}
-	if m.Prober == "http" && m.HTTP == nil {
+	if m.Prober == ProberHTTP && m.HTTP == nil {
 		m.HTTP = &HTTPProbe{}
 	}
 	if m.HTTP != nil {
 		m.HTTP.setDefaults()
 	}
-	if m.Prober == "grpc" && m.GRPC == nil {
+	if m.Prober == ProberGRPC && m.GRPC == nil {
 		m.GRPC = &GRPCProbe{}
 	}
 	if m.SourcePort.IsRange() && m.SourcePortStrategy == "" {
@@ -83,14 +104,14 @@ func (m *Module) setDefaults() {
 func (m *Module) validate(n *yaml.Node) error {
 	switch {
 	case m.Prober == "":
-		return keyError(n, "prober", "missing: set it to one of %s", strings.Join(Probers, ", "))
+		return keyError(n, "prober", "missing: set it to one of %s", proberList())
 	case !slices.Contains(Probers, m.Prober):
-		return keyError(n, "prober", "unknown prober %q: use one of %s", m.Prober, strings.Join(Probers, ", "))
+		return keyError(n, "prober", "unknown prober %q: use one of %s", m.Prober, proberList())
 	case m.SourceIPAddress != "" && net.ParseIP(m.SourceIPAddress) == nil:
 		return keyError(n, "source_ip_address", "%q is not an IP address", m.SourceIPAddress)
-	case m.HTTP != nil && m.Prober != "http":
+	case m.HTTP != nil && m.Prober != ProberHTTP:
 		return keyError(n, "http", "these options are for the http prober, but this module's prober is %s", m.Prober)
-	case m.GRPC != nil && m.Prober != "grpc":
+	case m.GRPC != nil && m.Prober != ProberGRPC:
 		return keyError(n, "grpc", "these options are for the grpc prober, but this module's prober is %s", m.Prober)
 	}
 	return m.validateSourcePort(n)
@@ -105,7 +126,7 @@ func (m *Module) validateSourcePort(n *yaml.Node) error {
 		return keyError(n, "source_port_strategy", "%q: use %s or %s", m.SourcePortStrategy, StrategySequential, StrategyRandom)
 	case sweep && !m.SourcePort.IsEphemeral():
 		return keyError(n, "source_port_sweep", "source_port and source_port_sweep are alternatives: set one of them")
-	case sweep && m.Prober != "tcp":
+	case sweep && m.Prober != ProberTCP:
 		return keyError(n, "source_port_sweep", "sweeps test the TCP handshake only: use it in a module whose prober is tcp, against the same host:port")
 	case sweep && m.SourcePortOverride:
 		return keyError(n, "source_port_override", "lets the source_port parameter replace source_port; it does not apply to a source_port_sweep")

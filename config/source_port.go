@@ -8,25 +8,21 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
-// PortRange is a port or a range of ports in the configuration file.
-type PortRange struct {
-	ports.Range
-}
-
 // ParsePortRange reads "30080" or "30000-32767" of ports that can be bound.
-func ParsePortRange(s string) (PortRange, error) {
+func ParsePortRange(s string) (ports.Range, error) {
 	r, err := ports.Parse(s)
 	if err != nil {
-		return PortRange{}, err
+		return ports.Range{}, err
 	}
 	if r.First == 0 {
-		return PortRange{}, fmt.Errorf("%q: port 0 cannot be bound, use 1 to 65535", s)
+		return ports.Range{}, fmt.Errorf("%q: port 0 cannot be bound, use 1 to 65535", s)
 	}
-	return PortRange{r}, nil
+	return r, nil
 }
 
-// UnmarshalYAML takes 30080 or "30000-32767".
-func (r *PortRange) UnmarshalYAML(n *yaml.Node) error {
+// decodePortRange takes 30080 or "30000-32767" wherever the file holds a
+// ports.Range.
+func decodePortRange(n *yaml.Node, out *ports.Range) error {
 	if n.Kind != yaml.ScalarNode {
 		return errorAt(n, "want a port or a range such as 30000-32767, got %s", describeNode(n))
 	}
@@ -34,18 +30,15 @@ func (r *PortRange) UnmarshalYAML(n *yaml.Node) error {
 	if err != nil {
 		return errorAt(n, "%s", err)
 	}
-	*r = parsed
+	*out = parsed
 	return nil
 }
-
-// MarshalYAML writes the range as it is written in the file.
-func (r PortRange) MarshalYAML() (any, error) { return r.String(), nil }
 
 // SourcePort says where a probe's connections come from: the kernel's
 // choice, as kubelet's (the zero value, written "ephemeral"), one port, or
 // a range from which each probe takes one.
 type SourcePort struct {
-	Ports PortRange
+	Ports ports.Range
 }
 
 // Ephemeral is the source_port value that leaves the choice to the kernel.
@@ -64,7 +57,7 @@ func ParseSourcePort(s string) (SourcePort, error) {
 }
 
 // IsEphemeral reports whether the kernel chooses the port.
-func (s SourcePort) IsEphemeral() bool { return s.Ports == PortRange{} }
+func (s SourcePort) IsEphemeral() bool { return s.Ports == ports.Range{} }
 
 // IsRange reports whether each probe picks one port out of several.
 func (s SourcePort) IsRange() bool { return s.Ports.Len() > 1 }
@@ -105,7 +98,7 @@ const (
 // one scrape, to find the ports something on the node has poisoned.
 type SourcePortSweep struct {
 	// Range holds the ports to sweep.
-	Range PortRange `yaml:"range"`
+	Range ports.Range `yaml:"range"`
 	// Count ports are swept per scrape, continuing where the previous
 	// scrape stopped; 0 sweeps the whole range.
 	Count int `yaml:"count,omitempty"`

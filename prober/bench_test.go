@@ -2,13 +2,13 @@ package prober
 
 import (
 	"context"
-	"net/netip"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/go-kit/log"
 
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
@@ -21,7 +21,7 @@ func BenchmarkProbeTCP(b *testing.B) {
 	m := mustModule(b, "prober: tcp\ntimeout: 2s")
 	runners := map[string]*Runner{"off": NewRunner(nil, log.NewNopLogger())}
 	if os.Geteuid() == 0 {
-		tracer, err := NewTracer(log.NewNopLogger())
+		tracer, err := handshake.Open(log.NewNopLogger())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,43 +36,10 @@ func BenchmarkProbeTCP(b *testing.B) {
 		b.Run("trace="+trace, func(b *testing.B) {
 			req := Request{Target: target, ModuleName: "m", Module: m, Timeout: 2 * time.Second}
 			for b.Loop() {
-				if r := runner.Run(context.Background(), req); r.Outcome.Result != Success {
-					b.Fatal(r.Outcome.Output)
+				if r := runner.Run(context.Background(), req); r.Verdict.Result != Success {
+					b.Fatal(r.Verdict.Output)
 				}
 			}
 		})
-	}
-}
-
-// BenchmarkDispatch is the capture's cost per segment with many connects
-// in flight at once.
-func BenchmarkDispatch(b *testing.B) {
-	tr := newTestTracer()
-	for port := uint16(30000); port < 31000; port++ {
-		tr.Begin(testRemote).Bound(netip.AddrPortFrom(testLocal.Addr(), port))
-	}
-	s := seg(netip.AddrPortFrom(testLocal.Addr(), 30500), testRemote, tcpSYN, true, 2)
-	unrelated := seg(netip.MustParseAddrPort("10.1.2.3:40000"), netip.MustParseAddrPort("10.9.9.9:443"), tcpSYN, true, 2)
-	b.Run("attributed", func(b *testing.B) {
-		for b.Loop() {
-			tr.dispatch(s)
-			tr.handshakes[fourTuple{s.src, s.dst}].segments = nil
-		}
-	})
-	b.Run("unrelated", func(b *testing.B) {
-		for b.Loop() {
-			tr.dispatch(unrelated)
-		}
-	})
-}
-
-func BenchmarkDecode(b *testing.B) {
-	d := newSegmentDecoder()
-	data := packet{proto: 6, syn: true, ack: true}.bytes(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, ok := d.decode(data, 0x0800); !ok {
-			b.Fatal("not decoded")
-		}
 	}
 }

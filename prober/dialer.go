@@ -10,16 +10,18 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
-// Dialer opens every TCP connection of one probe — the tcp probe's, each
+// dialer opens every TCP connection of one probe — the tcp probe's, each
 // HTTP request's (redirects included) and the gRPC channel's — the way
 // kubelet's dialer would, from the source address the module asks for,
 // and keeps a record of each attempt with its handshake verdict.
-type Dialer struct {
+type dialer struct {
 	local   netip.AddrPort // an unset IP and port 0: the kernel chooses, as for kubelet
 	lingers bool
-	tracer  *Tracer // nil when tracing is off
+	tracer  *handshake.Tracer // nil when tracing is off
 	log     log.Logger
 	// probeDone ends every connect still in progress when the prober has
 	// returned, even those a client library dials with a context of its
@@ -31,36 +33,22 @@ type Dialer struct {
 	mu         sync.Mutex
 	dnsSeconds float64
 	ipProtocol int
-	attempts   []*Attempt
-}
-
-// Attempt is one connect of a probe.
-type Attempt struct {
-	// Requested is the source address asked for: an unset IP and port 0
-	// when the kernel chooses. Local is what the socket got.
-	Requested     netip.AddrPort
-	Local, Remote netip.AddrPort
-	Start         time.Time
-	Duration      time.Duration
-	Err           error
-	Outcome       HandshakeOutcome
-	Segments      []segment
-	Wire          wireCounts
+	attempts   []*handshake.Attempt
 }
 
 // DialContext resolves address and connects to it. Its errors read exactly
 // like those of Go's net.Dialer, which is what kubelet reports.
-func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+func (d *dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	remote, err := d.resolveAddress(ctx, network, address)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
-	conn, _, err := d.connect(ctx, remote, socketOptions{local: d.local, lingers: d.lingers})
+	conn, _, err := d.connect(ctx, remote, handshake.Options{Local: d.local, Linger: d.lingers})
 	return conn, err
 }
 
 // resolveAddress turns host:port into the address kubelet's dialer tries first.
-func (d *Dialer) resolveAddress(ctx context.Context, network, address string) (netip.AddrPort, error) {
+func (d *dialer) resolveAddress(ctx context.Context, network, address string) (netip.AddrPort, error) {
 	host, port, err := net.SplitHostPort(address)
 	if err != nil {
 		return netip.AddrPort{}, err
@@ -78,7 +66,7 @@ func (d *Dialer) resolveAddress(ctx context.Context, network, address string) (n
 
 // resolve turns a host into one address and accounts the lookup time to
 // the probe.
-func (d *Dialer) resolve(ctx context.Context, host string) (netip.Addr, error) {
+func (d *dialer) resolve(ctx context.Context, host string) (netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		d.setProtocol(ip)
 		return ip.Unmap(), nil
@@ -98,7 +86,7 @@ func (d *Dialer) resolve(ctx context.Context, host string) (netip.Addr, error) {
 }
 
 // lookupNetwork keeps a lookup to the family of the source address.
-func (d *Dialer) lookupNetwork() string {
+func (d *dialer) lookupNetwork() string {
 	switch {
 	case !d.local.Addr().IsValid():
 		return "ip"
@@ -108,7 +96,7 @@ func (d *Dialer) lookupNetwork() string {
 	return "ip6"
 }
 
-func (d *Dialer) setProtocol(ip netip.Addr) {
+func (d *dialer) setProtocol(ip netip.Addr) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.ipProtocol = 6
@@ -118,7 +106,7 @@ func (d *Dialer) setProtocol(ip netip.Addr) {
 }
 
 // connect opens one TCP connection, traced, and records the attempt.
-func (d *Dialer) connect(ctx context.Context, remote netip.AddrPort, opts socketOptions) (net.Conn, *Attempt, error) {
+func (d *dialer) connect(ctx context.Context, remote netip.AddrPort, opts handshake.Options) (net.Conn, *handshake.Attempt, error) {
 	d.inflight.Add(1)
 	defer d.inflight.Done()
 	ctx, cancel := context.WithCancel(ctx)
@@ -126,39 +114,12 @@ func (d *Dialer) connect(ctx context.Context, remote netip.AddrPort, opts socket
 	if d.probeDone != nil {
 		defer context.AfterFunc(d.probeDone, cancel)()
 	}
-	a := &Attempt{Requested: opts.local, Remote: remote, Start: time.Now()}
-	h := d.tracer.Begin(remote)
-	conn, local, err := connectTCP(ctx, remote, opts, h)
-	a.Duration = time.Since(a.Start)
-	a.Local, a.Err = local, err
-	a.Segments = h.Finish()
-	a.Wire = countWire(a.Segments, local)
-	a.Outcome = classifyHandshake(err, a.Wire, d.tracer != nil)
+	conn, a, err := d.tracer.Connect(ctx, remote, opts)
 	d.record(a)
-	if err != nil {
-		return nil, a, &net.OpError{Op: "dial", Net: "tcp", Source: sourceAddr(opts.local), Addr: net.TCPAddrFromAddrPort(remote), Err: err}
-	}
-	return conn, a, nil
+	return conn, a, err
 }
 
-// SourcePort is the port the connect had, or asked for if it got none.
-func (a *Attempt) SourcePort() uint16 {
-	if a.Local.Port() != 0 {
-		return a.Local.Port()
-	}
-	return a.Requested.Port()
-}
-
-// sourceAddr is what Go's dialer puts in its errors: the configured local
-// address, none when the kernel chooses.
-func sourceAddr(local netip.AddrPort) net.Addr {
-	if !local.Addr().IsValid() && local.Port() == 0 {
-		return nil
-	}
-	return &net.TCPAddr{IP: local.Addr().AsSlice(), Port: int(local.Port())}
-}
-
-func (d *Dialer) record(a *Attempt) {
+func (d *dialer) record(a *handshake.Attempt) {
 	level.Debug(d.log).Log("msg", "Connect ended", "local", a.Local, "remote", a.Remote, "outcome", a.Outcome,
 		"duration_seconds", a.Duration.Seconds(), "err", a.Err)
 	d.mu.Lock()
@@ -168,28 +129,28 @@ func (d *Dialer) record(a *Attempt) {
 
 // wait returns when no connect is in progress. Call it once probeDone has
 // ended, which ends every connect.
-func (d *Dialer) wait() { d.inflight.Wait() }
+func (d *dialer) wait() { d.inflight.Wait() }
 
 // Attempts returns every connect attempt so far, oldest first.
-func (d *Dialer) Attempts() []*Attempt {
+func (d *dialer) Attempts() []*handshake.Attempt {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]*Attempt(nil), d.attempts...)
+	return append([]*handshake.Attempt(nil), d.attempts...)
 }
 
 // DNSLookupSeconds is the time spent resolving host names.
-func (d *Dialer) DNSLookupSeconds() float64 {
+func (d *dialer) DNSLookupSeconds() float64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.dnsSeconds
 }
 
 // IPProtocol is 4 or 6 after the first resolution, 0 before.
-func (d *Dialer) IPProtocol() int {
+func (d *dialer) IPProtocol() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.ipProtocol
 }
 
 // Traced reports whether the handshakes are traced from the packets.
-func (d *Dialer) Traced() bool { return d.tracer != nil }
+func (d *dialer) Traced() bool { return d.tracer != nil }

@@ -15,11 +15,11 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// ProbeGRPC is kubelet's grpc probe (pkg/probe/grpc): a plaintext channel
+// probeGRPC is kubelet's grpc probe (pkg/probe/grpc): a plaintext channel
 // and one grpc.health.v1.Health/Check; SERVING is success. One timeout
 // covers both the channel and the call, and every failure reads as kubelet
 // words it.
-func ProbeGRPC(ctx context.Context, p *Probe) Outcome {
+func probeGRPC(ctx context.Context, p *probe) Verdict {
 	k := kubeletOf(p.Module.KubeletVersion)
 	timeout := p.Timeout
 	addr := p.Target
@@ -31,7 +31,7 @@ func ProbeGRPC(ctx context.Context, p *Probe) Outcome {
 		grpc.WithBlock(), //nolint:staticcheck // see above
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-			return p.Dialer.DialContext(ctx, "tcp", addr)
+			return p.dialer.DialContext(ctx, "tcp", addr)
 		}),
 	)
 	if err != nil {
@@ -55,7 +55,7 @@ func ProbeGRPC(ctx context.Context, p *Probe) Outcome {
 }
 
 // grpcCallFailure words a failed Health/Check as kubelet does.
-func grpcCallFailure(err error, timeout time.Duration) Outcome {
+func grpcCallFailure(err error, timeout time.Duration) Verdict {
 	if s, ok := status.FromError(err); ok {
 		switch s.Code() {
 		case codes.Unimplemented:

@@ -54,7 +54,7 @@ func TestGRPCHealthStatuses(t *testing.T) {
 	srv.health.SetServingStatus("orders", healthpb.HealthCheckResponse_SERVING)
 	srv.health.SetServingStatus("payments", healthpb.HealthCheckResponse_NOT_SERVING)
 	srv.health.SetServingStatus("stock", healthpb.HealthCheckResponse_UNKNOWN)
-	cases := map[string]Outcome{
+	cases := map[string]Verdict{
 		"":         success("service healthy"),
 		"orders":   success("service healthy"),
 		"payments": failure(`service unhealthy (responded with "NOT_SERVING")`),

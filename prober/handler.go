@@ -1,11 +1,10 @@
 package prober
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,34 +46,23 @@ func NewHandler(c *config.SafeConfig, runner *Runner, timeoutOffset time.Duratio
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
-	cfg := h.config.Get()
-	name := params.Get("module")
-	module, ok := cfg.Modules[name]
-	if !ok {
-		h.moduleUnknown.Inc()
-		http.Error(w, unknownModule(name, cfg), http.StatusBadRequest)
-		return
-	}
-	target := params.Get("target")
-	if err := CheckTarget(target, module); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	timeout, err := probeTimeout(r, module, h.timeoutOffset)
+	req, err := NewRequest(h.config.Get(), FromQuery, Params{
+		Module:        params.Get("module"),
+		Target:        params.Get("target"),
+		SourcePort:    params.Get("source_port"),
+		HasSourcePort: params.Has("source_port"),
+	})
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		h.refuse(w, err)
 		return
 	}
-	sourcePort, err := sourcePortParam(params, name, module)
-	if err != nil {
+	if req.Timeout, err = probeTimeout(r, req.Timeout, h.timeoutOffset); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 
-	report := h.runner.Run(r.Context(), Request{
-		Target: target, ModuleName: name, Module: module, Timeout: timeout, SourcePort: sourcePort,
-	})
-	h.probes.WithLabelValues(name, resultLabel(report.Success())).Inc()
+	report := h.runner.Run(r.Context(), req)
+	h.probes.WithLabelValues(req.ModuleName, resultLabel(report.Success())).Inc()
 	h.history.Add(report)
 
 	if params.Get("debug") == "true" {
@@ -85,18 +73,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(report.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }
 
-func unknownModule(name string, cfg *config.Config) string {
-	known := strings.Join(cfg.ModuleNames(), ", ")
-	if name == "" {
-		return fmt.Sprintf("the module parameter is missing: use one of %s", known)
+// refuse answers a request that cannot be probed as asked.
+func (h *Handler) refuse(w http.ResponseWriter, err error) {
+	var re *RequestError
+	if errors.As(err, &re) && re.Param == "module" {
+		h.moduleUnknown.Inc()
 	}
-	return fmt.Sprintf("unknown module %q: use one of %s", name, known)
+	http.Error(w, err.Error(), http.StatusBadRequest)
 }
 
 // probeTimeout is the module's timeout, capped so the probe ends before
 // Prometheus gives up on the scrape, as blackbox_exporter does.
-func probeTimeout(r *http.Request, m config.Module, offset time.Duration) (time.Duration, error) {
-	timeout := time.Duration(m.Timeout)
+func probeTimeout(r *http.Request, timeout, offset time.Duration) (time.Duration, error) {
 	header := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds")
 	if header == "" {
 		return timeout, nil
@@ -110,22 +98,6 @@ func probeTimeout(r *http.Request, m config.Module, offset time.Duration) (time.
 		return scrapeLimit, nil
 	}
 	return timeout, nil
-}
-
-// sourcePortParam reads the source_port parameter, which only a module
-// with source_port_override takes.
-func sourcePortParam(params url.Values, name string, m config.Module) (*config.SourcePort, error) {
-	if !params.Has("source_port") {
-		return nil, nil
-	}
-	if !m.SourcePortOverride {
-		return nil, fmt.Errorf("module %q does not take a source_port parameter: set source_port_override: true in its configuration", name)
-	}
-	sp, err := config.ParseSourcePort(params.Get("source_port"))
-	if err != nil {
-		return nil, fmt.Errorf("source_port %q: %s", params.Get("source_port"), err)
-	}
-	return &sp, nil
 }
 
 func resultLabel(success bool) string {

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 )
 
-// These tests build the brief's lab (§5) and let the kernel's own TCP stack
+// These tests build the lab of docs/lab.md and let the kernel's own TCP stack
 // produce each handshake outcome, over IPv4 and IPv6.
 
 const tcpModule = "prober: tcp\ntimeout: 1200ms"
@@ -24,7 +25,7 @@ func TestHandshakeEstablished(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, tcpModule, target(f.pod, 80))
 			assertOutcome(t, r, Success, "")
-			assertHandshake(t, r, Established)
+			assertHandshake(t, r, handshake.Established)
 			assertCounts(t, r, map[string]int{"probe_tcp_syn_sent": 1, "probe_tcp_synack_received": 1, "probe_tcp_rst_sent": -1, "probe_tcp_trace_available": 1})
 			if port := metric(t, r, "probe_tcp_source_port"); port < 32768 || port > 60999 {
 				t.Errorf("%s: source port %v, want one from the kernel's ephemeral range", f.name, port)
@@ -39,7 +40,7 @@ func TestHandshakeRefused(t *testing.T) {
 		for _, f := range families(l) {
 			r := labProbe(t, runner, tcpModule, target(f.pod, 81))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s: connect: connection refused", target(f.pod, 81)))
-			assertHandshake(t, r, Refused)
+			assertHandshake(t, r, handshake.Refused)
 			assertCounts(t, r, map[string]int{"probe_tcp_syn_sent": 1, "probe_tcp_rst_received": 1, "probe_tcp_synack_received": -1})
 		}
 	})
@@ -57,15 +58,15 @@ func TestHandshakeResetAfterSYNACKFromFixedPort(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, tcpModule+"\nsource_port: 30080", target(f.pod, 80))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s->%s: i/o timeout", portOnly(30080), target(f.pod, 80)))
-			assertHandshake(t, r, ResetAfterSYNACK)
-			// As in the seed's capture: SYN, SYN-ACK, RST, and the SYN again a second later.
+			assertHandshake(t, r, handshake.ResetAfterSYNACK)
+			// As in the incident's capture (docs/handshakes.md): SYN, SYN-ACK, RST, and the SYN again a second later.
 			assertCounts(t, r, map[string]int{"probe_tcp_syn_sent": 2, "probe_tcp_synack_received": 2, "probe_tcp_rst_sent": 2})
 			if got := metric(t, r, "probe_tcp_source_port"); got != 30080 {
 				t.Errorf("probe_tcp_source_port = %v", got)
 			}
 			want := fmt.Sprintf("reset_after_synack: the SYN-ACK from %s was reset by this host, so something on this host "+
 				"(an IPVS or NodePort rule, a firewall) owns source port 30080.", target(f.pod, 80))
-			if got := r.HandshakeVerdict(); got != want {
+			if got := r.LastHandshake(); got != want {
 				t.Errorf("verdict\n got %s\nwant %s", got, want)
 			}
 			for _, line := range []string{"out " + netip.AddrPortFrom(f.node, 30080).String() + " > " + target(f.pod, 80) + " [S]",
@@ -94,7 +95,7 @@ func TestHandshakeResetAfterSYNACKFromKernelChosenPort(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, tcpModule, target(f.pod, 80))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s: i/o timeout", target(f.pod, 80)))
-			assertHandshake(t, r, ResetAfterSYNACK)
+			assertHandshake(t, r, handshake.ResetAfterSYNACK)
 			if port := metric(t, r, "probe_tcp_source_port"); port < 30000 || port > 30100 {
 				t.Errorf("%s: source port %v, want the kernel's choice from 30000-30100", f.name, port)
 			}
@@ -110,7 +111,7 @@ func TestHandshakeSYNACKDropped(t *testing.T) {
 		for _, f := range families(l) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, tcpModule+"\nsource_port: 30080", target(f.pod, 80))
-			assertHandshake(t, r, SYNACKDropped)
+			assertHandshake(t, r, handshake.SYNACKDropped)
 			assertCounts(t, r, map[string]int{"probe_tcp_synack_received": 1, "probe_tcp_rst_sent": -1})
 		}
 	})
@@ -127,7 +128,7 @@ func TestHandshakeTimeout(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, tcpModule, target(f.pod, 80))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s: i/o timeout", target(f.pod, 80)))
-			assertHandshake(t, r, Timeout)
+			assertHandshake(t, r, handshake.Timeout)
 			assertCounts(t, r, map[string]int{"probe_tcp_syn_sent": 2, "probe_tcp_synack_received": -1, "probe_tcp_rst_received": -1})
 		}
 	})
@@ -142,11 +143,11 @@ func TestHandshakeUnreachable(t *testing.T) {
 		for _, f := range families(l) {
 			r := labProbe(t, runner, tcpModule, target(f.unrouted, 80))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s: connect: network is unreachable", target(f.unrouted, 80)))
-			assertHandshake(t, r, Unreachable)
+			assertHandshake(t, r, handshake.Unreachable)
 
 			r = labProbe(t, runner, tcpModule, target(f.pod, 82))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s: connect: no route to host", target(f.pod, 82)))
-			assertHandshake(t, r, Unreachable)
+			assertHandshake(t, r, handshake.Unreachable)
 		}
 	})
 }
@@ -163,7 +164,7 @@ func TestHandshakeSourcePortUnavailable(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, tcpModule+"\nsource_port: 30080", target(f.pod, 80))
 			assertOutcome(t, r, Failure, fmt.Sprintf("dial tcp %s->%s: bind: address already in use", portOnly(30080), target(f.pod, 80)))
-			assertHandshake(t, r, SourcePortUnavailable)
+			assertHandshake(t, r, handshake.SourcePortUnavailable)
 			assertCounts(t, r, map[string]int{"probe_tcp_syn_sent": -1})
 			if !strings.Contains(r.DebugOutput(), "source port 30080 could not be used (address already in use); nothing was sent.") {
 				t.Errorf("the debug output does not explain the port:\n%s", r.DebugOutput())
@@ -181,8 +182,8 @@ func TestRepeatedProbesFromOneFixedPort(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			for i := range 5 {
 				r := labProbe(t, runner, tcpModule+"\nsource_port: 30080", target(f.pod, 80))
-				if r.Outcome.Result != Success {
-					t.Fatalf("%s probe %d from port 30080: %s\n%s", f.name, i+1, r.Outcome.Output, r.DebugOutput())
+				if r.Verdict.Result != Success {
+					t.Fatalf("%s probe %d from port 30080: %s\n%s", f.name, i+1, r.Verdict.Output, r.DebugOutput())
 				}
 			}
 		}

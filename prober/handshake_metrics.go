@@ -1,17 +1,18 @@
 package prober
 
 import (
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // registerHandshakeMetrics reports the TCP handshakes under a probe. The
 // outcome, source port and connect time are the last connection's (the
 // one a failure stopped at); the packet counts cover all of them.
-func registerHandshakeMetrics(reg prometheus.Registerer, attempts []*Attempt, traced bool) {
-	outcome, port, seconds := HandshakeError, 0.0, 0.0
-	var wire wireCounts
+func registerHandshakeMetrics(reg prometheus.Registerer, attempts []*handshake.Attempt, traced bool) {
+	outcome, port, seconds := handshake.Errored, 0.0, 0.0
+	var wire handshake.Packets
 	for _, a := range attempts {
-		wire = wire.add(a.Wire)
+		wire = wire.Add(a.Packets())
 	}
 	if n := len(attempts); n > 0 {
 		last := attempts[n-1]
@@ -25,10 +26,10 @@ func registerHandshakeMetrics(reg prometheus.Registerer, attempts []*Attempt, tr
 	}{
 		{"probe_tcp_source_port", "The source port of the probe's connection, 0 if none was had.", port},
 		{"probe_tcp_connect_duration_seconds", "How long the connect took, until established or given up.", seconds},
-		{"probe_tcp_syn_sent", "SYN segments sent, retransmissions included.", float64(wire.synSent)},
-		{"probe_tcp_synack_received", "SYN-ACK segments received.", float64(wire.synAckReceived)},
-		{"probe_tcp_rst_sent", "RST segments this host sent on the probe's connections.", float64(wire.rstSent)},
-		{"probe_tcp_rst_received", "RST segments received on the probe's connections.", float64(wire.rstReceived)},
+		{"probe_tcp_syn_sent", "SYN segments sent, retransmissions included.", float64(wire.SYNSent)},
+		{"probe_tcp_synack_received", "SYN-ACK segments received.", float64(wire.SYNACKReceived)},
+		{"probe_tcp_rst_sent", "RST segments this host sent on the probe's connections.", float64(wire.RSTSent)},
+		{"probe_tcp_rst_received", "RST segments received on the probe's connections.", float64(wire.RSTReceived)},
 	}
 	for _, g := range gauges {
 		reg.MustRegister(constGauge(g.name, g.help, g.value))
@@ -42,8 +43,8 @@ func traceAvailable(traced bool) prometheus.Gauge {
 }
 
 // registerSweepMetrics reports a source-port sweep.
-func registerSweepMetrics(reg prometheus.Registerer, attempts []*Attempt, traced bool) {
-	counts := map[HandshakeOutcome]int{}
+func registerSweepMetrics(reg prometheus.Registerer, attempts []*handshake.Attempt, traced bool) {
+	counts := map[handshake.Outcome]int{}
 	for _, a := range attempts {
 		counts[a.Outcome]++
 	}
@@ -51,7 +52,7 @@ func registerSweepMetrics(reg prometheus.Registerer, attempts []*Attempt, traced
 		Name: "probe_source_port_sweep_outcome_ports",
 		Help: "Source ports of the sweep by the outcome of their handshake.",
 	}, []string{"outcome"})
-	for _, o := range HandshakeOutcomes {
+	for _, o := range handshake.Outcomes {
 		byOutcome.WithLabelValues(string(o)).Set(float64(counts[o]))
 	}
 	reg.MustRegister(byOutcome,
@@ -60,9 +61,9 @@ func registerSweepMetrics(reg prometheus.Registerer, attempts []*Attempt, traced
 }
 
 // outcomeStateSet is a gauge per outcome, 1 for the one that happened.
-func outcomeStateSet(name, help string, happened HandshakeOutcome) prometheus.Collector {
+func outcomeStateSet(name, help string, happened handshake.Outcome) prometheus.Collector {
 	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"outcome"})
-	for _, o := range HandshakeOutcomes {
+	for _, o := range handshake.Outcomes {
 		g.WithLabelValues(string(o)).Set(boolValue(o == happened))
 	}
 	return g

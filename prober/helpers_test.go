@@ -26,7 +26,7 @@ func mustModule(t testing.TB, yamlBody string) config.Module {
 // runProbe runs module m against target with the module's timeout.
 func runProbe(t testing.TB, target string, m config.Module) *Report {
 	t.Helper()
-	if err := CheckTarget(target, m); err != nil {
+	if err := checkTarget(target, m); err != nil {
 		t.Fatalf("CheckTarget: %v", err)
 	}
 	req := Request{Target: target, ModuleName: "m", Module: m, Timeout: time.Duration(m.Timeout)}
@@ -72,8 +72,8 @@ func hasLabels(got []*dto.LabelPair, want []string) bool {
 // probe_success and probe_kubelet_result agree with them.
 func assertOutcome(t testing.TB, r *Report, result Result, output string) {
 	t.Helper()
-	if r.Outcome.Result != result || r.Outcome.Output != output {
-		t.Errorf("outcome = %s %q\n   want   %s %q", r.Outcome.Result, r.Outcome.Output, result, output)
+	if r.Verdict.Result != result || r.Verdict.Output != output {
+		t.Errorf("outcome = %s %q\n   want   %s %q", r.Verdict.Result, r.Verdict.Output, result, output)
 	}
 	wantSuccess := 1.0
 	if result == Failure {
@@ -82,7 +82,7 @@ func assertOutcome(t testing.TB, r *Report, result Result, output string) {
 	if got := metric(t, r, "probe_success"); got != wantSuccess {
 		t.Errorf("probe_success = %v, want %v", got, wantSuccess)
 	}
-	for _, res := range Results {
+	for _, res := range results {
 		want := 0.0
 		if res == result {
 			want = 1

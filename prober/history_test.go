@@ -11,7 +11,7 @@ func TestHistoryKeepsFailuresLonger(t *testing.T) {
 	add := func(target string, ok bool) {
 		r := &Report{Target: target, Registry: prometheus.NewRegistry()}
 		if !ok {
-			r.Outcome = failure("down")
+			r.Verdict = failure("down")
 		}
 		h.Add(r)
 	}

@@ -4,25 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptrace"
 	"time"
 
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
+	utilio "k8s.io/utils/io"
 )
 
 // maxBodyBytes is how much of a response body kubelet reads (since 1.16);
 // more is not an error, it is left unread.
 const maxBodyBytes = 10 << 10
 
-var errBodyLimit = errors.New("the response body is longer than 10 KiB")
-
-// ProbeHTTP is kubelet's httpGet probe (pkg/probe/http): one GET, 2xx is
+// probeHTTP is kubelet's httpGet probe (pkg/probe/http): one GET, 2xx is
 // success, 3xx not followed is a warning (which passes), anything else
 // fails.
-func ProbeHTTP(ctx context.Context, p *Probe) Outcome {
+func probeHTTP(ctx context.Context, p *probe) Verdict {
 	k := kubeletOf(p.Module.KubeletVersion)
 	u, err := httpURL(p.Target, p.Module.HTTP)
 	if err != nil {
@@ -35,7 +33,7 @@ func ProbeHTTP(ctx context.Context, p *Probe) Outcome {
 	m := newHTTPMetrics(p.Registry)
 	phases := &httpPhases{}
 	var redirects int
-	transport := newKubeletTransport(p.Dialer, k)
+	transport := newKubeletTransport(p.dialer, k)
 	defer transport.CloseIdleConnections()
 	client := newKubeletClient(transport, timeLeft(ctx), &redirects)
 	// The client's own Timeout ends the request, not the context, so that a
@@ -44,16 +42,16 @@ func ProbeHTTP(ctx context.Context, p *Probe) Outcome {
 	level.Debug(p.Log).Log("msg", "Sending request", "url", u, "headers", fmt.Sprint(req.Header))
 
 	res, err := client.Do(req)
-	defer func() { m.observe(phases.seconds(p.Dialer), redirects) }()
+	defer func() { m.observe(phases.seconds(p.dialer), redirects) }()
 	if err != nil {
 		return failure(err.Error())
 	}
 	defer res.Body.Close()
 	m.response(res)
-	body, err := readAtMost(res.Body, maxBodyBytes)
+	body, err := utilio.ReadAtMost(res.Body, maxBodyBytes)
 	phases.bodyRead()
 	switch {
-	case errors.Is(err, errBodyLimit):
+	case errors.Is(err, utilio.ErrLimitReached):
 		level.Debug(p.Log).Log("msg", "Non fatal body truncation: kubelet reads the first 10 KiB only")
 	case err != nil:
 		level.Warn(p.Log).Log("msg", "Reading the body failed; kubelet counts this as a probe error: "+
@@ -64,7 +62,7 @@ func ProbeHTTP(ctx context.Context, p *Probe) Outcome {
 }
 
 // judgeStatus is kubelet's reading of a response status.
-func judgeStatus(code int, body []byte) Outcome {
+func judgeStatus(code int, body []byte) Verdict {
 	switch {
 	case code >= 200 && code < 300:
 		return success(string(body))
@@ -73,19 +71,6 @@ func judgeStatus(code int, body []byte) Outcome {
 	}
 	// kubelet leaves the body out on purpose (kubernetes issue #99425).
 	return failure(fmt.Sprintf("HTTP probe failed with statuscode: %d", code))
-}
-
-// readAtMost reads up to limit bytes and says whether more were left.
-func readAtMost(r io.Reader, limit int64) ([]byte, error) {
-	lr := &io.LimitedReader{R: r, N: limit}
-	data, err := io.ReadAll(lr)
-	if err != nil {
-		return data, err
-	}
-	if lr.N <= 0 {
-		return data, errBodyLimit
-	}
-	return data, nil
 }
 
 // timeLeft is the time until ctx's deadline.

@@ -41,7 +41,7 @@ func newKubeletRequest(u *url.URL, headers config.HTTPHeaders, k kubelet) (*http
 
 // newKubeletTransport is kubelet's prober transport: a new connection for
 // every probe, no proxy, no certificate checks, HTTP/2 offered over TLS.
-func newKubeletTransport(d *Dialer, k kubelet) *http.Transport {
+func newKubeletTransport(d *dialer, k kubelet) *http.Transport {
 	return &http.Transport{
 		DialContext:         d.DialContext,
 		Proxy:               nil,                                   // kubelet ignores the node's http_proxy

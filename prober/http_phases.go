@@ -50,7 +50,7 @@ func (p *httpPhases) bodyRead() {
 }
 
 // seconds returns each phase's duration by its label value.
-func (p *httpPhases) seconds(d *Dialer) map[string]float64 {
+func (p *httpPhases) seconds(d *dialer) map[string]float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var connect time.Duration

@@ -196,7 +196,7 @@ func TestHTTPRedirects(t *testing.T) {
 func TestHTTPStatusCodes(t *testing.T) {
 	srv := newRecordingServer(t, false)
 	m := mustModule(t, "prober: http")
-	for code, want := range map[int]Outcome{
+	for code, want := range map[int]Verdict{
 		200: success("status 200"),
 		204: success(""),
 		299: success("status 299"),
@@ -308,7 +308,7 @@ func TestHTTPTargetForms(t *testing.T) {
 }
 
 func TestHTTPTransportIgnoresTheProxyEnvironment(t *testing.T) {
-	tr := newKubeletTransport(&Dialer{}, kubeletOf(mustModule(t, "prober: http").KubeletVersion))
+	tr := newKubeletTransport(&dialer{}, kubeletOf(mustModule(t, "prober: http").KubeletVersion))
 	if tr.Proxy != nil {
 		t.Error("the transport has a Proxy function; kubelet uses none")
 	}

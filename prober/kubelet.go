@@ -6,8 +6,8 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 )
 
-// kubelet is what a kubelet release does differently when it probes. The
-// releases that changed each item are in ../shared/KUBELET_PROBES.md.
+// kubelet is what a kubelet release does differently when it probes.
+// docs/kubelet.md tells the releases that changed each item.
 type kubelet struct {
 	// userAgent is sent unless the module sets User-Agent itself.
 	userAgent string
@@ -44,8 +44,8 @@ const (
 	Failure
 )
 
-// Results lists every Result, in the order probe_kubelet_result shows them.
-var Results = []Result{Success, Warning, Failure}
+// results lists every Result, in the order probe_kubelet_result shows them.
+var results = []Result{Success, Warning, Failure}
 
 func (r Result) String() string {
 	switch r {
@@ -57,13 +57,13 @@ func (r Result) String() string {
 	return "failure"
 }
 
-// Outcome is what a prober hands back: kubelet's result and the output text
-// kubelet would log and put in the pod's event for it.
-type Outcome struct {
+// Verdict is what a prober hands back: kubelet's result and the output
+// text kubelet would log and put in the pod's event for it.
+type Verdict struct {
 	Result Result
 	Output string
 }
 
-func success(output string) Outcome { return Outcome{Success, output} }
-func warning(output string) Outcome { return Outcome{Warning, output} }
-func failure(output string) Outcome { return Outcome{Failure, output} }
+func success(output string) Verdict { return Verdict{Success, output} }
+func warning(output string) Verdict { return Verdict{Warning, output} }
+func failure(output string) Verdict { return Verdict{Failure, output} }

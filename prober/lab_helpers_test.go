@@ -12,6 +12,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
@@ -35,7 +36,7 @@ func families(l *netlab.Lab) []family {
 // with CAP_NET_RAW.
 func tracedRunner(t *testing.T) *Runner {
 	t.Helper()
-	tracer, err := NewTracer(log.NewNopLogger())
+	tracer, err := handshake.Open(log.NewNopLogger())
 	if err != nil {
 		t.Fatalf("the capture does not open in the lab: %v", err)
 	}
@@ -47,7 +48,7 @@ func tracedRunner(t *testing.T) *Runner {
 func labProbe(t *testing.T, runner *Runner, module string, target string) *Report {
 	t.Helper()
 	m := mustModule(t, module)
-	if err := CheckTarget(target, m); err != nil {
+	if err := checkTarget(target, m); err != nil {
 		t.Fatal(err)
 	}
 	return runner.Run(context.Background(), Request{Target: target, ModuleName: "m", Module: m, Timeout: time.Duration(m.Timeout)})
@@ -94,9 +95,9 @@ func listenInPod(t *testing.T, l *netlab.Lab, addr netip.AddrPort) net.Listener 
 }
 
 // assertHandshake checks the outcome state set and the source port.
-func assertHandshake(t *testing.T, r *Report, want HandshakeOutcome) {
+func assertHandshake(t *testing.T, r *Report, want handshake.Outcome) {
 	t.Helper()
-	for _, o := range HandshakeOutcomes {
+	for _, o := range handshake.Outcomes {
 		value := metric(t, r, "probe_tcp_handshake_outcome", "outcome", string(o))
 		if (o == want) != (value == 1) {
 			t.Errorf("probe_tcp_handshake_outcome{outcome=%q} = %v; want %s\n%s", o, value, want, r.DebugOutput())

@@ -8,7 +8,7 @@ import (
 
 // registerProbeMetrics adds the metrics every probe reports, whatever its
 // protocol, to the probe's registry.
-func registerProbeMetrics(r *Report, d *Dialer, timeout time.Duration) {
+func registerProbeMetrics(r *Report, d *dialer, timeout time.Duration) {
 	gauge := func(name, help string, value float64) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
 		g.Set(value)
@@ -24,8 +24,8 @@ func registerProbeMetrics(r *Report, d *Dialer, timeout time.Duration) {
 		Name: "probe_kubelet_result",
 		Help: "Kubelet's verdict on the probe, one series per result; warning counts as success.",
 	}, []string{"result"})
-	for _, res := range Results {
-		result.WithLabelValues(res.String()).Set(boolValue(res == r.Outcome.Result))
+	for _, res := range results {
+		result.WithLabelValues(res.String()).Set(boolValue(res == r.Verdict.Result))
 	}
 	r.Registry.MustRegister(result)
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 )
 
@@ -27,11 +28,11 @@ func TestHTTPUnderSYNACKResetFailsLikeKubelet(t *testing.T) {
 			r := labProbe(t, runner, "prober: http\ntimeout: 2s\nkubelet_version: \"1.23\"\nsource_port: 30080", target(f.pod, 80))
 			assertOutcome(t, r, Failure,
 				fmt.Sprintf(`Get "http://%s/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, target(f.pod, 80)))
-			assertHandshake(t, r, ResetAfterSYNACK)
+			assertHandshake(t, r, handshake.ResetAfterSYNACK)
 
 			r = labProbe(t, runner, "prober: http\ntimeout: 2s\nsource_port: 40080", target(f.pod, 80))
 			assertOutcome(t, r, Success, "ok")
-			assertHandshake(t, r, Established)
+			assertHandshake(t, r, handshake.Established)
 		}
 	})
 }
@@ -44,7 +45,7 @@ func TestWithoutCapNetRawVerdictsComeFromErrno(t *testing.T) {
 		l.DropSYNACKsTo(t, 30100, 30199)
 		l.Exec(t, l.Pod, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "82", "-j", "REJECT", "--reject-with", "icmp-host-unreachable")
 	}, func(t *testing.T, l *netlab.Lab) {
-		tracer, err := NewTracer(log.NewNopLogger())
+		tracer, err := handshake.Open(log.NewNopLogger())
 		if err == nil {
 			tracer.Close()
 			t.Fatal("the capture opened without CAP_NET_RAW")
@@ -58,15 +59,15 @@ func TestWithoutCapNetRawVerdictsComeFromErrno(t *testing.T) {
 		defer holder.Close()
 		cases := []struct {
 			module, target string
-			want           HandshakeOutcome
+			want           handshake.Outcome
 		}{
-			{tcpModule, target(l.PodIPv4, 80), Established},
-			{tcpModule, target(l.PodIPv4, 81), Refused},
-			{tcpModule + "\nsource_port: 30080", target(l.PodIPv4, 80), Timeout}, // reset after SYN-ACK, unseen
-			{tcpModule + "\nsource_port: 30180", target(l.PodIPv4, 80), Timeout}, // SYN-ACK dropped, unseen
-			{tcpModule, target(l.PodIPv4, 82), Unreachable},
-			{tcpModule, target(netip.MustParseAddr("198.19.0.5"), 80), Unreachable},
-			{tcpModule + "\nsource_port: 30500", target(l.PodIPv4, 80), SourcePortUnavailable},
+			{tcpModule, target(l.PodIPv4, 80), handshake.Established},
+			{tcpModule, target(l.PodIPv4, 81), handshake.Refused},
+			{tcpModule + "\nsource_port: 30080", target(l.PodIPv4, 80), handshake.Timeout}, // reset after SYN-ACK, unseen
+			{tcpModule + "\nsource_port: 30180", target(l.PodIPv4, 80), handshake.Timeout}, // SYN-ACK dropped, unseen
+			{tcpModule, target(l.PodIPv4, 82), handshake.Unreachable},
+			{tcpModule, target(netip.MustParseAddr("198.19.0.5"), 80), handshake.Unreachable},
+			{tcpModule + "\nsource_port: 30500", target(l.PodIPv4, 80), handshake.SourcePortUnavailable},
 		}
 		for _, c := range cases {
 			r := labProbe(t, runner, c.module, c.target)
@@ -93,10 +94,10 @@ func TestGRPCUnderSYNACKReset(t *testing.T) {
 
 		r := labProbe(t, runner, "prober: grpc\ntimeout: 1500ms\nsource_port: 30080", addr.String())
 		assertOutcome(t, r, Failure, fmt.Sprintf("timeout: failed to connect service %q within 1.5s: context deadline exceeded", addr))
-		assertHandshake(t, r, ResetAfterSYNACK)
+		assertHandshake(t, r, handshake.ResetAfterSYNACK)
 
 		r = labProbe(t, runner, "prober: grpc\ntimeout: 1500ms\nsource_port: 40080", addr.String())
 		assertOutcome(t, r, Success, "service healthy")
-		assertHandshake(t, r, Established)
+		assertHandshake(t, r, handshake.Established)
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
 // Report is everything one probe produced.
@@ -20,11 +21,11 @@ type Report struct {
 	ModuleName string
 	Module     config.Module
 	Target     string
-	Outcome    Outcome
+	Verdict    Verdict
 	Duration   time.Duration
 	Registry   *prometheus.Registry
 	// Attempts are the probe's connects, oldest first.
-	Attempts []*Attempt
+	Attempts []*handshake.Attempt
 	// Traced: the handshakes were judged from their packets.
 	Traced bool
 	// Sweep: the probe was a source-port sweep.
@@ -33,7 +34,7 @@ type Report struct {
 }
 
 // Success is probe_success: kubelet's result was success or warning.
-func (r *Report) Success() bool { return r.Outcome.Result != Failure }
+func (r *Report) Success() bool { return r.Verdict.Result != Failure }
 
 // DebugOutput is the plain-text account of the probe that debug=true,
 // the landing page and the probe command show.
@@ -41,9 +42,9 @@ func (r *Report) DebugOutput() string {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Logs for the probe:\n%s\n", r.log.String())
 	r.writeHandshakes(&b)
-	fmt.Fprintf(&b, "Kubelet's verdict: %s\n", r.Outcome.Result)
-	if r.Outcome.Output != "" {
-		fmt.Fprintf(&b, "Kubelet's output: %s\n", r.Outcome.Output)
+	fmt.Fprintf(&b, "Kubelet's verdict: %s\n", r.Verdict.Result)
+	if r.Verdict.Output != "" {
+		fmt.Fprintf(&b, "Kubelet's output: %s\n", r.Verdict.Output)
 	}
 	fmt.Fprintf(&b, "\n\nMetrics that would have been returned:\n")
 	mfs, err := r.Registry.Gather()
@@ -70,20 +71,20 @@ func (r *Report) writeHandshakes(w io.Writer) {
 	}
 	shown := 0
 	for i, a := range r.Attempts {
-		if r.Sweep && (a.Outcome == Established || shown == maxSweepTimelines) {
+		if r.Sweep && (a.Outcome == handshake.Established || shown == maxSweepTimelines) {
 			continue
 		}
 		shown++
 		fmt.Fprintf(w, "Handshake %d of %d, %s > %s:\n", i+1, len(r.Attempts), describeSource(a), a.Remote)
 		if r.Traced {
-			writeTimeline(w, a)
+			a.WriteTimeline(w)
 		}
-		fmt.Fprintf(w, "Verdict: %s\n\n", a.Verdict(r.Traced))
+		fmt.Fprintf(w, "Verdict: %s\n\n", a.Explain())
 	}
 }
 
 // describeSource names where a connect came from.
-func describeSource(a *Attempt) string {
+func describeSource(a *handshake.Attempt) string {
 	switch {
 	case a.Local.IsValid():
 		return a.Local.String()
@@ -93,13 +94,13 @@ func describeSource(a *Attempt) string {
 	return "a port the kernel chooses"
 }
 
-// HandshakeVerdict explains the last connect in a sentence, or says there
+// LastHandshake explains the last connect in a sentence, or says there
 // was none.
-func (r *Report) HandshakeVerdict() string {
+func (r *Report) LastHandshake() string {
 	if len(r.Attempts) == 0 {
 		return "no TCP connection was attempted"
 	}
-	return r.Attempts[len(r.Attempts)-1].Verdict(r.Traced)
+	return r.Attempts[len(r.Attempts)-1].Explain()
 }
 
 // lockedBuffer is a buffer that goroutines of one probe (the HTTP

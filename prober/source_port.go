@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 // portCursors remembers, per module and range, where sequential source
@@ -18,7 +19,7 @@ type portCursors struct {
 func newPortCursors() *portCursors { return &portCursors{next: map[string]int{}} }
 
 // take returns the next n ports of r for key, wrapping at the end.
-func (c *portCursors) take(key string, r config.PortRange, n int) []int {
+func (c *portCursors) take(key string, r ports.Range, n int) []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key += "/" + r.String()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log/level"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
 // sweepGiveUp is how long a sweep waits for a connection to complete after
@@ -18,16 +19,16 @@ import (
 // connection still pending has had its SYN-ACK reset or dropped here.
 const sweepGiveUp = 200 * time.Millisecond
 
-// ProbeSweep connects to the target once from each of the scrape's source
+// probeSweep connects to the target once from each of the scrape's source
 // ports, a bounded number at a time, all within the probe's timeout, and
 // succeeds only if every handshake it tried was established.
-func ProbeSweep(ctx context.Context, p *Probe) Outcome {
-	remote, err := p.Dialer.resolveAddress(ctx, "tcp", p.Target)
+func probeSweep(ctx context.Context, p *probe) Verdict {
+	remote, err := p.dialer.resolveAddress(ctx, "tcp", p.Target)
 	if err != nil {
 		return failure((&net.OpError{Op: "dial", Net: "tcp", Err: err}).Error())
 	}
 	attempts := sweep(ctx, p, remote)
-	registerSweepMetrics(p.Registry, attempts, p.Dialer.Traced())
+	registerSweepMetrics(p.Registry, attempts, p.dialer.Traced())
 	failed := failedPorts(attempts)
 	untried := len(p.SweepPorts) - len(attempts)
 	if untried > 0 {
@@ -40,10 +41,10 @@ func ProbeSweep(ctx context.Context, p *Probe) Outcome {
 }
 
 // sweep runs the connects and returns those that got under way.
-func sweep(ctx context.Context, p *Probe, remote netip.AddrPort) []*Attempt {
+func sweep(ctx context.Context, p *probe, remote netip.AddrPort) []*handshake.Attempt {
 	var (
 		mu       sync.Mutex
-		attempts []*Attempt
+		attempts []*handshake.Attempt
 		wg       sync.WaitGroup
 		slots    = make(chan struct{}, p.Module.SourcePortSweep.Parallelism)
 	)
@@ -57,8 +58,8 @@ func sweep(ctx context.Context, p *Probe, remote netip.AddrPort) []*Attempt {
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			opts := socketOptions{local: netip.AddrPortFrom(p.Dialer.local.Addr(), uint16(port)), abandonAfterSYNACK: sweepGiveUp}
-			conn, a, _ := p.Dialer.connect(ctx, remote, opts)
+			opts := handshake.Options{Local: netip.AddrPortFrom(p.dialer.local.Addr(), uint16(port)), AbandonAfterSYNACK: sweepGiveUp}
+			conn, a, _ := p.dialer.connect(ctx, remote, opts)
 			if conn != nil {
 				conn.Close()
 			}
@@ -68,22 +69,22 @@ func sweep(ctx context.Context, p *Probe, remote netip.AddrPort) []*Attempt {
 		})
 	}
 	wg.Wait()
-	slices.SortFunc(attempts, func(a, b *Attempt) int { return int(a.SourcePort()) - int(b.SourcePort()) })
+	slices.SortFunc(attempts, func(a, b *handshake.Attempt) int { return int(a.SourcePort()) - int(b.SourcePort()) })
 	return attempts
 }
 
 // failedPorts groups the ports that did not connect by outcome.
-func failedPorts(attempts []*Attempt) map[HandshakeOutcome][]uint16 {
-	failed := map[HandshakeOutcome][]uint16{}
+func failedPorts(attempts []*handshake.Attempt) map[handshake.Outcome][]uint16 {
+	failed := map[handshake.Outcome][]uint16{}
 	for _, a := range attempts {
-		if a.Outcome != Established {
+		if a.Outcome != handshake.Established {
 			failed[a.Outcome] = append(failed[a.Outcome], a.SourcePort())
 		}
 	}
 	return failed
 }
 
-func countFailed(failed map[HandshakeOutcome][]uint16) int {
+func countFailed(failed map[handshake.Outcome][]uint16) int {
 	n := 0
 	for _, ports := range failed {
 		n += len(ports)
@@ -93,9 +94,9 @@ func countFailed(failed map[HandshakeOutcome][]uint16) int {
 
 // describeFailed lists the failing ports per outcome, e.g.
 // "reset_after_synack from 30080, 30443".
-func describeFailed(failed map[HandshakeOutcome][]uint16) string {
+func describeFailed(failed map[handshake.Outcome][]uint16) string {
 	var parts []string
-	for _, o := range HandshakeOutcomes {
+	for _, o := range handshake.Outcomes {
 		if ports := failed[o]; len(ports) > 0 {
 			parts = append(parts, fmt.Sprintf("%s from %s", o, joinPorts(ports)))
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 )
 
@@ -25,7 +26,7 @@ func TestSweepFindsExactlyThePoisonedPorts(t *testing.T) {
 			serveTCPInPod(t, l, netip.AddrPortFrom(f.pod, 80))
 			r := labProbe(t, runner, "prober: tcp\ntimeout: 3s\nsource_port_sweep: {range: 30000-30015, parallelism: 4}", target(f.pod, 80))
 			assertOutcome(t, r, Failure, "5 of 16 source ports tried failed: reset_after_synack from 30004, 30005, 30006, 30010, 30013")
-			for outcome, want := range map[HandshakeOutcome]float64{Established: 11, ResetAfterSYNACK: 5, Timeout: 0, SYNACKDropped: 0} {
+			for outcome, want := range map[handshake.Outcome]float64{handshake.Established: 11, handshake.ResetAfterSYNACK: 5, handshake.Timeout: 0, handshake.SYNACKDropped: 0} {
 				if got := metric(t, r, "probe_source_port_sweep_outcome_ports", "outcome", string(outcome)); got != want {
 					t.Errorf("%s: %s ports = %v, want %v", f.name, outcome, got, want)
 				}
@@ -71,9 +72,9 @@ func TestConcurrentProbesEachGetTheirOwnVerdict(t *testing.T) {
 		}
 		wg.Wait()
 		for port, r := range reports {
-			want := Established
+			want := handshake.Established
 			if port < 30100 {
-				want = ResetAfterSYNACK
+				want = handshake.ResetAfterSYNACK
 			}
 			assertHandshake(t, r, want)
 			if got := metric(t, r, "probe_tcp_source_port"); got != float64(port) {
@@ -99,17 +100,17 @@ func TestConcurrentKernelChosenPortsGetTheirOwnVerdict(t *testing.T) {
 		}
 		wg.Wait()
 		close(reports)
-		seen := map[HandshakeOutcome]int{}
+		seen := map[handshake.Outcome]int{}
 		for r := range reports {
 			port := metric(t, r, "probe_tcp_source_port")
-			want := Established
+			want := handshake.Established
 			if port >= 30900 && port <= 30999 {
-				want = ResetAfterSYNACK
+				want = handshake.ResetAfterSYNACK
 			}
 			assertHandshake(t, r, want)
 			seen[want]++
 		}
-		if seen[Established] == 0 || seen[ResetAfterSYNACK] == 0 {
+		if seen[handshake.Established] == 0 || seen[handshake.ResetAfterSYNACK] == 0 {
 			t.Errorf("verdicts %v: the kernel should have picked ports from both halves of its range", seen)
 		}
 	})

@@ -10,14 +10,14 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 )
 
-// CheckTarget says what is wrong with a target for a module, in words a
+// checkTarget says what is wrong with a target for a module, in words a
 // user can act on, before anything is sent.
-func CheckTarget(target string, m config.Module) error {
+func checkTarget(target string, m config.Module) error {
 	if target == "" {
 		return fmt.Errorf("the target parameter is missing: %s", targetForm(m))
 	}
 	var err error
-	if m.Prober == "http" {
+	if m.Prober == config.ProberHTTP {
 		_, err = httpURL(target, m.HTTP)
 	} else {
 		_, _, err = splitHostPort(target)
@@ -31,7 +31,7 @@ func CheckTarget(target string, m config.Module) error {
 // targetForm describes the targets a module's prober takes.
 func targetForm(m config.Module) string {
 	switch m.Prober {
-	case "http":
+	case config.ProberHTTP:
 		return "the http prober takes a URL (http://10.0.0.5:8080/healthz) or host:port (10.0.0.5:8080), " +
 			"or just the host when the module sets http.port"
 	}

@@ -6,10 +6,10 @@ import (
 	"github.com/go-kit/log/level"
 )
 
-// ProbeTCP is kubelet's tcpSocket probe: connect, close at once, send
+// probeTCP is kubelet's tcpSocket probe: connect, close at once, send
 // nothing. It succeeds if and only if the connection was established.
-func ProbeTCP(ctx context.Context, p *Probe) Outcome {
-	conn, err := p.Dialer.DialContext(ctx, "tcp", p.Target)
+func probeTCP(ctx context.Context, p *probe) Verdict {
+	conn, err := p.dialer.DialContext(ctx, "tcp", p.Target)
 	if err != nil {
 		return failure(err.Error())
 	}

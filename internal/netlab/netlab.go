@@ -1,4 +1,4 @@
-// Package netlab builds the real-kernel test lab of the brief (§5): two
+// Package netlab builds the real-kernel test lab (docs/lab.md): two
 // network namespaces, "node" and "pod", joined by a veth pair, with
 // addresses from the benchmarking range 198.18.0.0/15 and the
 // documentation range 2001:db8::/32 only.
@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ func Require(t testing.TB) {
 		return
 	}
 	var missing []string
+	if runtime.GOOS != "linux" {
+		missing = append(missing, "Linux")
+	}
 	if os.Geteuid() != 0 {
 		missing = append(missing, "root (network namespaces, iptables, AF_PACKET)")
 	}
@@ -214,7 +218,7 @@ func (l *Lab) Sysctl(t testing.TB, ns, key, value string) {
 	l.Exec(t, ns, "sysctl", "-q", "-w", key+"="+value)
 }
 
-// ResetSYNACKsTo installs the NodePort-like owner of the brief: SYN-ACKs
+// ResetSYNACKsTo installs the lab's NodePort-like owner: SYN-ACKs
 // arriving at the node for ports lo-hi are answered with a reset, as IPVS
 // does for a NodePort that is also the client's source port.
 func (l *Lab) ResetSYNACKsTo(t testing.TB, lo, hi int) {

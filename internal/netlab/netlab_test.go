@@ -64,7 +64,7 @@ func TestLabResetsSYNACKsToNodePorts(t *testing.T) {
 			t.Fatal("connected from NodePort 30080; the reset rule should have stopped it")
 		}
 		if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
-			t.Fatalf("err = %v, want a timeout, as the seed incident shows", err)
+			t.Fatalf("err = %v, want a timeout, as in the incident of docs/handshakes.md", err)
 		}
 	})
 }

@@ -1,5 +1,5 @@
-// Package ports has the one port-range type the configuration, the flags
-// and the node collector share.
+// Package ports is the one home of port ranges and port sets, which the
+// configuration, the flags, the prober and the node collector share.
 package ports
 
 import (
@@ -52,12 +52,5 @@ func (r Range) String() string {
 	return fmt.Sprintf("%d-%d", r.First, r.Last)
 }
 
-// Set parses a flag value such as --nodeport.range=30000-32767.
-func (r *Range) Set(s string) error {
-	parsed, err := Parse(s)
-	if err != nil {
-		return err
-	}
-	*r = parsed
-	return nil
-}
+// MarshalYAML writes the range as the configuration file writes it.
+func (r Range) MarshalYAML() (any, error) { return r.String(), nil }

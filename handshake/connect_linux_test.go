@@ -1,4 +1,4 @@
-package prober
+package handshake
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 // sockopt reads an option of a connected socket.
@@ -27,48 +27,10 @@ func sockopt(t *testing.T, conn net.Conn, level, name int) int {
 	return value
 }
 
-func lingerOf(t *testing.T, conn net.Conn) unix.Linger {
-	t.Helper()
-	rc, _ := conn.(*net.TCPConn).SyscallConn()
-	var l *unix.Linger
-	var err error
-	rc.Control(func(fd uintptr) { l, err = unix.GetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return *l
-}
-
-func TestSocketOptionsFollowKubelet(t *testing.T) {
-	remote := netip.MustParseAddrPort(acceptingListener(t))
-	for version, lingers := range map[string]bool{"1.23": false, "1.26": false, "1.27": true, "1.37": true} {
-		v, _ := config.ParseKubeletVersion(version)
-		k := kubeletOf(v)
-		if k.lingers != lingers {
-			t.Errorf("kubelet %s lingers = %v, want %v", version, k.lingers, lingers)
-		}
-		conn, _, err := connectTCP(context.Background(), remote, socketOptions{lingers: k.lingers}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := unix.Linger{}
-		if lingers {
-			want = unix.Linger{Onoff: 1, Linger: 1}
-		}
-		if got := lingerOf(t, conn); got != want {
-			t.Errorf("kubelet %s: SO_LINGER = %+v, want %+v", version, got, want)
-		}
-		if sockopt(t, conn, unix.SOL_SOCKET, unix.SO_REUSEADDR) != 0 {
-			t.Errorf("kubelet %s: SO_REUSEADDR is set on a kernel-chosen port", version)
-		}
-		conn.Close()
-	}
-}
-
 func TestFixedPortSocketsReuseTheirAddress(t *testing.T) {
 	remote := netip.MustParseAddrPort(acceptingListener(t))
 	local := netip.MustParseAddrPort("127.0.0.1:0")
-	conn, got, err := connectTCP(context.Background(), remote, socketOptions{local: local}, nil)
+	conn, got, err := connect(context.Background(), remote, Options{Local: local}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +43,7 @@ func TestFixedPortSocketsReuseTheirAddress(t *testing.T) {
 	}
 
 	fixed := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), freePort(t))
-	conn2, got2, err := connectTCP(context.Background(), remote, socketOptions{local: fixed}, nil)
+	conn2, got2, err := connect(context.Background(), remote, Options{Local: fixed}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +56,7 @@ func TestFixedPortSocketsReuseTheirAddress(t *testing.T) {
 // freePort returns a loopback port nothing holds right now.
 func freePort(t *testing.T) uint16 {
 	t.Helper()
-	return netip.MustParseAddrPort(closedPort(t)).Port()
+	return netip.MustParseAddrPort(testserver.Unused(t, "tcp", "127.0.0.1:0")).Port()
 }
 
 // acceptingListener accepts and keeps connections until the test ends.

@@ -1,4 +1,4 @@
-package prober
+package handshake
 
 import (
 	"golang.org/x/net/bpf"

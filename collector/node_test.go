@@ -7,48 +7,6 @@ import (
 	"testing"
 )
 
-func TestParsePortList(t *testing.T) {
-	for _, tc := range []struct {
-		in, want string
-		len      int
-	}{
-		{"", "", 0},
-		{"\n", "", 0},
-		{"30080", "30080", 1},
-		{"30000-32767", "30000-32767", 2768},
-		{"31000-31010,30080", "30080,31000-31010", 12},
-		{" 30080 , 30081 ,30082\n", "30080-30082", 3},
-		{"30000-30010,30005-30020", "30000-30020", 21},
-		{"0,65535", "0,65535", 2},
-		{"7-7", "7", 1},
-	} {
-		s, err := ParsePortList(tc.in)
-		if err != nil {
-			t.Errorf("ParsePortList(%q): %v", tc.in, err)
-			continue
-		}
-		if s.String() != tc.want || s.Len() != tc.len {
-			t.Errorf("ParsePortList(%q) = %q with %d ports, want %q with %d", tc.in, s.String(), s.Len(), tc.want, tc.len)
-		}
-	}
-}
-
-func TestParsePortListErrors(t *testing.T) {
-	for in, want := range map[string]string{
-		"30000-":      `item 1: "30000-" is not a port (0-65535) or a range such as 30000-32767`,
-		"1,,2":        `item 2: "" is not a port (0-65535) or a range such as 30000-32767`,
-		"30080,70000": `item 2: "70000" is not a port (0-65535) or a range such as 30000-32767`,
-		"32767-30000": `item 1: range "32767-30000" ends before it starts`,
-		"a-b":         `item 1: "a-b" is not a port (0-65535) or a range such as 30000-32767`,
-		"1-2-3":       `item 1: "1-2-3" is not a port (0-65535) or a range such as 30000-32767`,
-	} {
-		_, err := ParsePortList(in)
-		if err == nil || err.Error() != want {
-			t.Errorf("ParsePortList(%q) error = %v, want %q", in, err, want)
-		}
-	}
-}
-
 // fakeProcfs is a procfs tree holding the given files.
 func fakeProcfs(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -74,10 +32,10 @@ func fixture(t *testing.T, name string) string {
 	return string(b)
 }
 
-func nodeWithReserved(t *testing.T, content string) (*Node, string) {
+func nodeWithReserved(t *testing.T, content string) (*procNode, string) {
 	t.Helper()
 	root := fakeProcfs(t, map[string]string{"sys/net/ipv4/ip_local_reserved_ports": content})
-	n, err := NewNode(root)
+	n, err := newProcNode(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +88,7 @@ func TestReservedPortsMalformedNamesTheSysctl(t *testing.T) {
 }
 
 func TestReservedPortsMissingFile(t *testing.T) {
-	n, err := NewNode(t.TempDir())
+	n, err := newProcNode(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +104,14 @@ func TestEphemeralRange(t *testing.T) {
 		"1024 65000":     "1024-65000",
 	} {
 		root := fakeProcfs(t, map[string]string{"sys/net/ipv4/ip_local_port_range": text})
-		n, _ := NewNode(root)
+		n, _ := newProcNode(root)
 		r, err := n.EphemeralRange()
 		if err != nil || r.String() != want {
 			t.Errorf("%q: %v, %v; want %s", text, r, err, want)
 		}
 	}
 	root := fakeProcfs(t, map[string]string{"sys/net/ipv4/ip_local_port_range": "60999 32768\n"})
-	n, _ := NewNode(root)
+	n, _ := newProcNode(root)
 	_, err := n.EphemeralRange()
 	want := "net.ipv4.ip_local_port_range in " + filepath.Join(root, "sys/net/ipv4/ip_local_port_range") +
 		`: want two ports from 0 to 65535, the first no greater than the second, got "60999 32768\n"`

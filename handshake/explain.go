@@ -1,4 +1,4 @@
-package prober
+package handshake
 
 import (
 	"errors"
@@ -7,14 +7,14 @@ import (
 	"syscall"
 )
 
-// writeTimeline prints an attempt's segments like tcpdump: time since the
+// WriteTimeline prints the attempt's segments like tcpdump: time since the
 // connect began, direction, addresses, flags, sequence numbers.
-func writeTimeline(w io.Writer, a *Attempt) {
-	if len(a.Segments) == 0 {
+func (a *Attempt) WriteTimeline(w io.Writer) {
+	if len(a.segments) == 0 {
 		fmt.Fprintln(w, "  (no SYN or RST segment of this connect was captured)")
 		return
 	}
-	for _, s := range a.Segments {
+	for _, s := range a.segments {
 		dir := "in "
 		if s.outgoing {
 			dir = "out"
@@ -23,9 +23,9 @@ func writeTimeline(w io.Writer, a *Attempt) {
 	}
 }
 
-// Verdict explains an attempt's outcome in a sentence, naming the likely
-// cause; traced says whether the packets were seen.
-func (a *Attempt) Verdict(traced bool) string {
+// Explain says what became of the attempt in a sentence, naming the
+// likely cause.
+func (a *Attempt) Explain() string {
 	port := a.SourcePort()
 	remote := a.Remote
 	var text string
@@ -41,7 +41,7 @@ func (a *Attempt) Verdict(traced bool) string {
 		text = fmt.Sprintf("the SYN-ACK from %s arrived and nothing on this host answered it: a firewall here drops it, "+
 			"or something on this host owns source port %d", remote, port)
 	case Timeout:
-		text = timeoutVerdict(a, traced)
+		text = timeoutVerdict(a)
 	case Unreachable:
 		text = fmt.Sprintf("%s is unreachable from here: %s", remote, errnoText(a.Err))
 	case SourcePortUnavailable:
@@ -52,13 +52,13 @@ func (a *Attempt) Verdict(traced bool) string {
 	return fmt.Sprintf("%s: %s.", a.Outcome, text)
 }
 
-func timeoutVerdict(a *Attempt, traced bool) string {
-	if !traced {
+func timeoutVerdict(a *Attempt) string {
+	if !a.Traced {
 		return fmt.Sprintf("%s did not complete the handshake in time; packet tracing is off, "+
 			"so a SYN-ACK reset or dropped on this host cannot be told from one that never came", a.Remote)
 	}
 	return fmt.Sprintf("no SYN-ACK came back from %s for %d SYN(s): they or the answers are lost on the way "+
-		"(a firewall, a network policy, routing) or the target host is down", a.Remote, a.Wire.synSent)
+		"(a firewall, a network policy, routing) or the target host is down", a.Remote, a.wire.synSent)
 }
 
 func sourcePortVerdict(a *Attempt) string {

@@ -1,8 +1,7 @@
-package prober
+package handshake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,39 +13,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// socketOptions are what a probe sets on its socket before connecting.
-type socketOptions struct {
-	// local is the address to bind: an unset IP and port 0 mean no bind,
-	// exactly like kubelet's dialer.
-	local netip.AddrPort
-	// lingers sets SO_LINGER{on, 1s}, as kubelet does from 1.27.
-	lingers bool
-	// abandonAfterSYNACK > 0 gives up on a connect that has not completed
-	// this long after its SYN-ACK arrived: the verdict is already on the
-	// wire. Sweeps use it; single probes wait like kubelet.
-	abandonAfterSYNACK time.Duration
-}
-
-// errAbandoned ends a connect whose SYN-ACK went unanswered.
-var errAbandoned = errors.New("abandoned: the SYN-ACK arrived but the connection did not complete")
-
-// errDialTimeout reads like the deadline error of Go's net.Dialer, which
-// is what kubelet reports ("i/o timeout").
-var errDialTimeout = os.ErrDeadlineExceeded
-
-// connectTCP opens a TCP connection to remote the way connect(2) does in
-// Go's dialer, but announces the local address to the handshake trace as
-// soon as the kernel has chosen it, while the SYN is on its way.
-func connectTCP(ctx context.Context, remote netip.AddrPort, opts socketOptions, h *Handshake) (net.Conn, netip.AddrPort, error) {
+// connect opens a TCP connection to remote the way connect(2) does in
+// Go's dialer, but announces the local address to the trace as soon as
+// the kernel has chosen it, while the SYN is on its way.
+func connect(ctx context.Context, remote netip.AddrPort, opts Options, tr *trace) (net.Conn, netip.AddrPort, error) {
 	c, err := socket.Socket(addressFamily(remote.Addr()), unix.SOCK_STREAM, unix.IPPROTO_TCP, "tcp", nil)
 	if err != nil {
 		return nil, netip.AddrPort{}, err
 	}
 	defer c.Close() // the net.Conn holds a duplicate of the descriptor
-	if err := opts.apply(c, remote.Addr()); err != nil {
+	if err := apply(opts, c, remote.Addr()); err != nil {
 		return nil, netip.AddrPort{}, err
 	}
-	local, err := connectAndWait(ctx, c, remote, opts, h)
+	local, err := connectAndWait(ctx, c, remote, opts, tr)
 	if err != nil {
 		return nil, local, err
 	}
@@ -55,16 +34,16 @@ func connectTCP(ctx context.Context, remote netip.AddrPort, opts socketOptions, 
 }
 
 // apply sets the socket options and binds, before connect.
-func (o socketOptions) apply(c *socket.Conn, remote netip.Addr) error {
-	if o.lingers {
+func apply(o Options, c *socket.Conn, remote netip.Addr) error {
+	if o.Linger {
 		if err := setLinger(c); err != nil {
 			return err
 		}
 	}
-	if !o.local.Addr().IsValid() && o.local.Port() == 0 {
+	if !o.Local.Addr().IsValid() && o.Local.Port() == 0 {
 		return nil
 	}
-	if o.local.Port() != 0 {
+	if o.Local.Port() != 0 {
 		// The probe before this one from the same port may have left the
 		// port in TIME_WAIT; binding must not fail for that.
 		if err := c.SetsockoptInt(unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
@@ -75,7 +54,7 @@ func (o socketOptions) apply(c *socket.Conn, remote netip.Addr) error {
 		// bind(2): kubelet's port is picked at connect(2), by other rules.
 		return err
 	}
-	return c.Bind(sockaddr(bindAddress(o.local, remote)))
+	return c.Bind(sockaddr(bindAddress(o.Local, remote)))
 }
 
 // bindAddress fills in the wildcard address of remote's family when only
@@ -108,12 +87,12 @@ func setLinger(c *socket.Conn) error {
 
 // connectAndWait starts the connect, registers the local address with the
 // trace and waits for the handshake to end.
-func connectAndWait(ctx context.Context, c *socket.Conn, remote netip.AddrPort, opts socketOptions, h *Handshake) (netip.AddrPort, error) {
+func connectAndWait(ctx context.Context, c *socket.Conn, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var abandoned atomic.Bool
-	if opts.abandonAfterSYNACK > 0 {
-		stop := abandonAfterSYNACK(h, opts.abandonAfterSYNACK, func() { abandoned.Store(true); cancel() })
+	if opts.AbandonAfterSYNACK > 0 {
+		stop := abandonAfterSYNACK(tr, opts.AbandonAfterSYNACK, func() { abandoned.Store(true); cancel() })
 		defer stop()
 	}
 	var local netip.AddrPort
@@ -123,7 +102,7 @@ func connectAndWait(ctx context.Context, c *socket.Conn, remote netip.AddrPort, 
 			started = true
 			err := unix.Connect(fd, sockaddr(remote))
 			local = localAddr(fd)
-			h.Bound(local)
+			tr.bound(local)
 			return err
 		}
 		return connectProgress(fd)
@@ -148,31 +127,12 @@ func connectProgress(fd int) error {
 	return nil
 }
 
-// connectError turns the socket package's errors into the ones Go's
-// dialer returns, so probes fail with kubelet's words.
-func connectError(err error, abandoned bool) error {
-	switch {
-	case err == nil:
-		return nil
-	case abandoned:
-		return errAbandoned
-	case errors.Is(err, context.DeadlineExceeded):
-		return errDialTimeout
-	case errors.Is(err, context.Canceled):
-		return errCanceled
-	}
-	return err
-}
-
-// errCanceled reads like Go's net package's cancellation error.
-var errCanceled = errors.New("operation was canceled")
-
 // abandonAfterSYNACK calls giveUp once wait has passed after the SYN-ACK.
-func abandonAfterSYNACK(h *Handshake, wait time.Duration, giveUp func()) (stop func()) {
+func abandonAfterSYNACK(tr *trace, wait time.Duration, giveUp func()) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		select {
-		case <-h.SYNACKReceived():
+		case <-tr.synACKReceived():
 		case <-done:
 			return
 		}

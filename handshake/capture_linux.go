@@ -1,10 +1,9 @@
-package prober
+package handshake
 
 import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,42 +22,27 @@ const (
 	// syncTimeout bounds the wait for the reader to catch up with the
 	// kernel at the end of a connect.
 	syncTimeout = 250 * time.Millisecond
-	// earlyKeep bounds how long, and how many, segments wait for the
-	// connect that caused them to learn its local port.
-	earlyKeep    = 5 * time.Second
-	earlyMaxKept = 4096
 )
 
-// Tracer is the process's one packet capture: an AF_PACKET socket on every
-// interface of this network namespace that receives each TCP segment with
-// SYN or RST set, in either direction, and hands it to the connect that
-// caused it. It needs CAP_NET_RAW.
-type Tracer struct {
+// capture is an AF_PACKET socket on every interface of this network
+// namespace that receives each TCP segment with SYN or RST set, in either
+// direction. It needs CAP_NET_RAW.
+type capture struct {
 	conn *socket.Conn
 	log  log.Logger
-
-	mu         sync.Mutex
-	handshakes map[fourTuple]*Handshake // connects whose local port is known
-	expected   map[netip.AddrPort]int   // remote ends of connects starting now
-	early      []segment                // segments to or from expected remotes
 
 	syncMu    sync.Mutex // PACKET_STATISTICS resets on read: one reader at a time
 	queued    uint64     // segments the kernel queued for us, under syncMu
 	processed atomic.Uint64
 	progress  *sync.Cond // broadcast when processed grows
-	dropped   atomic.Uint64
+	drops     atomic.Uint64
 	closed    atomic.Bool
 	done      chan struct{}
 }
 
-// fourTuple identifies a connection from this host's side.
-type fourTuple struct {
-	local, remote netip.AddrPort
-}
-
-// NewTracer opens the capture and starts reading it. The BPF filter is
-// attached before the socket is bound, so nothing unfiltered is queued.
-func NewTracer(logger log.Logger) (*Tracer, error) {
+// openCapture opens the socket. The BPF filter is attached before the
+// socket is bound, so nothing unfiltered is queued.
+func openCapture(logger log.Logger) (*capture, error) {
 	c, err := withNetRaw(func() (*socket.Conn, error) {
 		return socket.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, 0, "packet", nil)
 	})
@@ -69,16 +53,7 @@ func NewTracer(logger log.Logger) (*Tracer, error) {
 		c.Close()
 		return nil, err
 	}
-	t := &Tracer{
-		conn:       c,
-		log:        logger,
-		handshakes: map[fourTuple]*Handshake{},
-		expected:   map[netip.AddrPort]int{},
-		progress:   sync.NewCond(&sync.Mutex{}),
-		done:       make(chan struct{}),
-	}
-	go t.read()
-	return t, nil
+	return &capture{conn: c, log: logger, progress: sync.NewCond(&sync.Mutex{}), done: make(chan struct{})}, nil
 }
 
 func setupCapture(c *socket.Conn) error {
@@ -101,34 +76,32 @@ func setupCapture(c *socket.Conn) error {
 	return c.Bind(&unix.SockaddrLinklayer{Protocol: networkOrder(unix.ETH_P_ALL), Ifindex: 0})
 }
 
-// Close stops the capture.
-func (t *Tracer) Close() error {
-	t.closed.Store(true)
-	err := t.conn.Close()
-	<-t.done
+func (c *capture) close() error {
+	c.closed.Store(true)
+	err := c.conn.Close()
+	<-c.done
 	return err
 }
 
-// Dropped is the number of segments the kernel could not queue for the
-// capture because its buffer was full.
-func (t *Tracer) Dropped() uint64 {
-	t.pollStats()
-	return t.dropped.Load()
+func (c *capture) dropped() uint64 {
+	c.pollStats()
+	return c.drops.Load()
 }
 
-// read receives segments until the capture is closed.
-func (t *Tracer) read() {
-	defer close(t.done)
+// run receives segments and hands each to deliver until the capture is
+// closed.
+func (c *capture) run(deliver func(segment)) {
+	defer close(c.done)
 	decoder := newSegmentDecoder()
 	buf := make([]byte, traceSnapLen)
 	oob := make([]byte, unix.CmsgSpace(16))
 	for {
-		n, oobn, _, from, err := t.conn.Recvmsg(context.Background(), buf, oob, 0)
+		n, oobn, _, from, err := c.conn.Recvmsg(context.Background(), buf, oob, 0)
 		if err != nil {
-			if t.closed.Load() {
+			if c.closed.Load() {
 				return
 			}
-			level.Warn(t.log).Log("msg", "Reading the handshake capture failed", "err", err)
+			level.Warn(c.log).Log("msg", "Reading the handshake capture failed", "err", err)
 			time.Sleep(10 * time.Millisecond) // do not spin on a lasting error
 			continue
 		}
@@ -137,84 +110,55 @@ func (t *Tracer) read() {
 				s.at = receiveTime(oob[:oobn])
 				s.ifindex = sa.Ifindex
 				s.outgoing = sa.Pkttype == unix.PACKET_OUTGOING
-				t.dispatch(s)
+				deliver(s)
 			}
 		}
-		t.advance()
+		c.advance()
 	}
 }
 
 // advance counts a packet as handled and wakes those waiting in sync.
-func (t *Tracer) advance() {
-	t.progress.L.Lock()
-	t.processed.Add(1)
-	t.progress.L.Unlock()
-	t.progress.Broadcast()
-}
-
-// dispatch gives a segment to the connect it belongs to, or keeps it
-// briefly if a connect to its remote end is starting and may claim it.
-func (t *Tracer) dispatch(s segment) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if h := t.handshakes[fourTuple{s.src, s.dst}]; h != nil {
-		h.add(s, true)
-		return
-	}
-	if h := t.handshakes[fourTuple{s.dst, s.src}]; h != nil {
-		h.add(s, false)
-		return
-	}
-	if t.expected[s.dst] > 0 || t.expected[s.src] > 0 {
-		t.keepEarly(s)
-	}
-}
-
-// keepEarly holds a segment that arrived before its connect could say
-// which local port it has: the SYN leaves inside connect(2).
-func (t *Tracer) keepEarly(s segment) {
-	cutoff := s.at.Add(-earlyKeep)
-	drop := 0
-	for drop < len(t.early) && (t.early[drop].at.Before(cutoff) || len(t.early)-drop >= earlyMaxKept) {
-		drop++
-	}
-	t.early = append(t.early[drop:], s)
+func (c *capture) advance() {
+	c.progress.L.Lock()
+	c.processed.Add(1)
+	c.progress.L.Unlock()
+	c.progress.Broadcast()
 }
 
 // sync returns once the reader has handled every segment the kernel had
 // queued for the capture when sync was called, or after syncTimeout.
-func (t *Tracer) sync() {
-	target := t.pollStats()
-	if t.processed.Load() >= target {
+func (c *capture) sync() {
+	target := c.pollStats()
+	if c.processed.Load() >= target {
 		return
 	}
 	timedOut := false
 	timer := time.AfterFunc(syncTimeout, func() {
-		t.progress.L.Lock()
+		c.progress.L.Lock()
 		timedOut = true
-		t.progress.L.Unlock()
-		t.progress.Broadcast()
+		c.progress.L.Unlock()
+		c.progress.Broadcast()
 	})
 	defer timer.Stop()
-	t.progress.L.Lock()
-	defer t.progress.L.Unlock()
-	for t.processed.Load() < target && !timedOut {
-		t.progress.Wait()
+	c.progress.L.Lock()
+	defer c.progress.L.Unlock()
+	for c.processed.Load() < target && !timedOut {
+		c.progress.Wait()
 	}
 }
 
 // pollStats reads the kernel's counters for the capture and returns how
 // many segments it has queued for the reader in all.
-func (t *Tracer) pollStats() uint64 {
-	t.syncMu.Lock()
-	defer t.syncMu.Unlock()
-	stats, err := t.conn.GetsockoptTpacketStats(unix.SOL_PACKET, unix.PACKET_STATISTICS)
+func (c *capture) pollStats() uint64 {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	stats, err := c.conn.GetsockoptTpacketStats(unix.SOL_PACKET, unix.PACKET_STATISTICS)
 	if err == nil {
 		// tp_packets counts the dropped ones too.
-		t.queued += uint64(stats.Packets - stats.Drops)
-		t.dropped.Add(uint64(stats.Drops))
+		c.queued += uint64(stats.Packets - stats.Drops)
+		c.drops.Add(uint64(stats.Drops))
 	}
-	return t.queued
+	return c.queued
 }
 
 // receiveTime reads the SO_TIMESTAMPNS control message; the capture's

@@ -1,12 +1,12 @@
-package prober
+package handshake
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// RegisterTracerMetrics adds the capture's health to the exporter's own
+// RegisterMetrics adds the capture's health to the exporter's own
 // metrics; t is nil when tracing is off, and enabled says whether it was
 // asked for, so that an alert can tell a capture that failed from one
 // turned off on purpose.
-func RegisterTracerMetrics(reg prometheus.Registerer, t *Tracer, enabled bool) {
+func RegisterMetrics(reg prometheus.Registerer, t *Tracer, enabled bool) {
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kubeprobe_exporter_trace_enabled",
@@ -19,11 +19,13 @@ func RegisterTracerMetrics(reg prometheus.Registerer, t *Tracer, enabled bool) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "kubeprobe_exporter_trace_packets_dropped_total",
 			Help: "SYN and RST segments the kernel could not queue for the capture because its buffer was full.",
-		}, func() float64 {
-			if t == nil {
-				return 0
-			}
-			return float64(t.Dropped())
-		}),
+		}, func() float64 { return float64(t.Dropped()) }),
 	)
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

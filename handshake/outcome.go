@@ -1,4 +1,4 @@
-package prober
+package handshake
 
 import (
 	"context"
@@ -8,40 +8,41 @@ import (
 	"syscall"
 )
 
-// HandshakeOutcome is what became of one TCP connect, judged from the
-// packets it caused where they were captured, else from the error.
-type HandshakeOutcome string
+// Outcome is what became of one TCP connect, judged from the packets it
+// caused where they were captured, else from the error. The set is
+// bounded; docs/handshakes.md tells each one's packets and errno.
+type Outcome string
 
-// The outcomes, as the brief (§3) defines them.
+// The outcomes.
 const (
 	// Established: SYN, SYN-ACK, ACK.
-	Established HandshakeOutcome = "established"
+	Established Outcome = "established"
 	// Refused: the SYN was answered by a reset; nothing listens.
-	Refused HandshakeOutcome = "refused"
+	Refused Outcome = "refused"
 	// ResetAfterSYNACK: the SYN-ACK arrived and a reset left this host for
 	// it; something here (IPVS, a NodePort rule) owns the source port.
-	ResetAfterSYNACK HandshakeOutcome = "reset_after_synack"
+	ResetAfterSYNACK Outcome = "reset_after_synack"
 	// SYNACKDropped: the SYN-ACK arrived and nothing answered it.
-	SYNACKDropped HandshakeOutcome = "synack_dropped"
+	SYNACKDropped Outcome = "synack_dropped"
 	// Timeout: no SYN-ACK came back at all.
-	Timeout HandshakeOutcome = "timeout"
+	Timeout Outcome = "timeout"
 	// Unreachable: an ICMP unreachable came back, or there is no route.
-	Unreachable HandshakeOutcome = "unreachable"
+	Unreachable Outcome = "unreachable"
 	// SourcePortUnavailable: the source port could not be had; nothing
 	// was sent.
-	SourcePortUnavailable HandshakeOutcome = "source_port_unavailable"
-	// HandshakeError: anything else; the error is in the debug output.
-	HandshakeError HandshakeOutcome = "error"
+	SourcePortUnavailable Outcome = "source_port_unavailable"
+	// Errored: anything else; the error is in the debug output.
+	Errored Outcome = "error"
 )
 
-// HandshakeOutcomes lists every outcome, in the order metrics show them.
-var HandshakeOutcomes = []HandshakeOutcome{
-	Established, Refused, ResetAfterSYNACK, SYNACKDropped, Timeout, Unreachable, SourcePortUnavailable, HandshakeError,
+// Outcomes lists every outcome, in the order metrics show them.
+var Outcomes = []Outcome{
+	Established, Refused, ResetAfterSYNACK, SYNACKDropped, Timeout, Unreachable, SourcePortUnavailable, Errored,
 }
 
-// classifyHandshake judges a connect by its error and, where the error
-// leaves it open (the connect timed out or was abandoned), by the wire.
-func classifyHandshake(err error, wire wireCounts, traced bool) HandshakeOutcome {
+// classify judges a connect by its error and, where the error leaves it
+// open (the connect timed out or was abandoned), by the wire.
+func classify(err error, wire wireCounts, traced bool) Outcome {
 	if err == nil {
 		return Established
 	}
@@ -61,7 +62,7 @@ func classifyHandshake(err error, wire wireCounts, traced bool) HandshakeOutcome
 	if gaveUp(err) {
 		return fromWire(wire, traced)
 	}
-	return HandshakeError
+	return Errored
 }
 
 // gaveUp reports an error that ends a connect still in progress.
@@ -72,7 +73,7 @@ func gaveUp(err error) bool {
 
 // fromWire tells apart the ways a connect can hang, which its error alone
 // cannot: all of them end in a timeout.
-func fromWire(w wireCounts, traced bool) HandshakeOutcome {
+func fromWire(w wireCounts, traced bool) Outcome {
 	switch {
 	case !traced:
 		return Timeout
@@ -115,14 +116,4 @@ func countWire(segments []segment, local netip.AddrPort) wireCounts {
 		}
 	}
 	return w
-}
-
-func (w wireCounts) add(o wireCounts) wireCounts {
-	return wireCounts{
-		synSent:            w.synSent + o.synSent,
-		synAckReceived:     w.synAckReceived + o.synAckReceived,
-		rstSent:            w.rstSent + o.rstSent,
-		rstReceived:        w.rstReceived + o.rstReceived,
-		rstSentAfterSYNACK: w.rstSentAfterSYNACK + o.rstSentAfterSYNACK,
-	}
 }

@@ -1,6 +1,7 @@
-package main
+package collector
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -8,13 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/kubeprobe/kubeprobe_exporter/collector"
 )
 
-// writeCheckReport writes the check's report for a person: the verdict,
-// the ranges, what is at risk and why it matters, then the fix.
-func writeCheckReport(w io.Writer, r *collector.Report) error {
+// WriteText writes the report for a person: the verdict, the ranges, what
+// is at risk and why it matters, then the fix.
+func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(checkVerdict(r) + "\n\n")
 	writeRanges(&b, r)
@@ -27,7 +26,7 @@ func writeCheckReport(w io.Writer, r *collector.Report) error {
 	return err
 }
 
-func checkVerdict(r *collector.Report) string {
+func checkVerdict(r *Report) string {
 	switch {
 	case len(r.AtRisk) > 0:
 		return fmt.Sprintf("AT RISK: %d allocated NodePort%s may be handed out as source ports on this node", len(r.AtRisk), plural(len(r.AtRisk)))
@@ -37,7 +36,7 @@ func checkVerdict(r *collector.Report) string {
 	return "OK: no allocated NodePort may be handed out as a source port on this node"
 }
 
-func writeRanges(b *strings.Builder, r *collector.Report) {
+func writeRanges(b *strings.Builder, r *Report) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Ephemeral port range\tnet.ipv4.ip_local_port_range\t%s\t%d ports\n", r.EphemeralRange, r.EphemeralRange.Len())
 	fmt.Fprintf(tw, "Reserved ports\tnet.ipv4.ip_local_reserved_ports\t%s\t%d ports\n", orNone(r.ReservedPorts), r.ReservedCount)
@@ -47,7 +46,7 @@ func writeRanges(b *strings.Builder, r *collector.Report) {
 		r.OverlapPorts, plural(r.OverlapPorts))
 }
 
-func writeNodePorts(b *strings.Builder, r *collector.Report) {
+func writeNodePorts(b *strings.Builder, r *Report) {
 	var counts []string
 	for _, name := range slices.Sorted(maps.Keys(r.Allocated)) {
 		counts = append(counts, fmt.Sprintf("%d from %s", r.Allocated[name], name))
@@ -69,7 +68,7 @@ func writeNodePorts(b *strings.Builder, r *collector.Report) {
 	b.WriteString("\n")
 }
 
-func writeKnownPorts(b *strings.Builder, ports []collector.KnownPort) {
+func writeKnownPorts(b *strings.Builder, ports []KnownPort) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	for _, k := range ports {
 		fmt.Fprintf(tw, "  %d/%s\t%s\t(%s)\n", k.Port, k.Protocol, strings.Join(k.Owners, ", "), strings.Join(k.Sources, ", "))
@@ -77,14 +76,13 @@ func writeKnownPorts(b *strings.Builder, ports []collector.KnownPort) {
 	tw.Flush()
 }
 
-func writeTimeWait(b *strings.Builder, r *collector.Report) {
+func writeTimeWait(b *strings.Builder, r *Report) {
 	if r.TimeWait == nil {
 		return
 	}
 	fmt.Fprintf(b, "TIME_WAIT: %d sockets", r.TimeWait.Sockets)
-	if r.TimeWait.ByRange != nil {
-		fmt.Fprintf(b, "; by local port: %d nodeport, %d ephemeral, %d other",
-			r.TimeWait.ByRange["nodeport"], r.TimeWait.ByRange["ephemeral"], r.TimeWait.ByRange["other"])
+	if by := r.TimeWait.ByRange; by != nil {
+		fmt.Fprintf(b, "; by local port: %d nodeport, %d ephemeral, %d other", by.NodePort, by.Ephemeral, by.Other)
 	}
 	b.WriteString("\n")
 	if len(r.TimeWait.TopDestinations) > 0 {
@@ -98,7 +96,7 @@ func writeTimeWait(b *strings.Builder, r *collector.Report) {
 	b.WriteString("\n")
 }
 
-func writeChurn(b *strings.Builder, r *collector.Report) {
+func writeChurn(b *strings.Builder, r *Report) {
 	c := r.Churn
 	if c == nil {
 		return
@@ -111,7 +109,7 @@ func writeChurn(b *strings.Builder, r *collector.Report) {
 	b.WriteString(".\n\n")
 }
 
-func writeFix(b *strings.Builder, r *collector.Report) {
+func writeFix(b *strings.Builder, r *Report) {
 	f := r.Fix
 	if !f.Needed {
 		b.WriteString("Fix: none needed.\n")
@@ -125,7 +123,7 @@ func writeFix(b *strings.Builder, r *collector.Report) {
 	}
 }
 
-func writeErrors(b *strings.Builder, r *collector.Report) {
+func writeErrors(b *strings.Builder, r *Report) {
 	if len(r.Errors) == 0 {
 		return
 	}
@@ -147,4 +145,11 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// WriteJSON writes the report for a program, as check --format=json.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
 }

@@ -1,0 +1,114 @@
+package prober
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/config"
+)
+
+// Request is one probe to run, built by NewRequest.
+type Request struct {
+	Target     string
+	ModuleName string
+	Module     config.Module
+	Timeout    time.Duration
+	// SourcePort, if set, replaces the module's source_port.
+	SourcePort *config.SourcePort
+}
+
+// Origin is where a probe is asked for. It decides how errors name the
+// parameters, and who may choose a source port.
+type Origin int
+
+const (
+	// FromQuery is /probe: anyone who can reach the exporter. A source
+	// port is taken only by a module with source_port_override.
+	FromQuery Origin = iota
+	// FromCommandLine is the probe command, run by the node's operator,
+	// who may probe from any source port.
+	FromCommandLine
+)
+
+// Params are a probe as a user asks for it, in /probe's query string or
+// on the probe command's line.
+type Params struct {
+	Module, Target string
+	// SourcePort, when HasSourcePort, replaces the module's source_port:
+	// ephemeral, a port or a range.
+	SourcePort    string
+	HasSourcePort bool
+	// Timeout, when positive, replaces the module's timeout.
+	Timeout time.Duration
+}
+
+// RequestError is a probe that cannot be run as asked. Param names what
+// is wrong: "module", "target" or "source_port".
+type RequestError struct {
+	Param string
+	Msg   string
+}
+
+func (e *RequestError) Error() string { return e.Msg }
+
+func requestError(param, format string, args ...any) *RequestError {
+	return &RequestError{Param: param, Msg: fmt.Sprintf(format, args...)}
+}
+
+// NewRequest checks what a user asked for against the configuration and
+// returns the probe to run: the one path from /probe and from the probe
+// command to a probe.
+func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
+	m, ok := cfg.Modules[p.Module]
+	if !ok {
+		return Request{}, unknownModule(cfg, o, p.Module)
+	}
+	if err := checkTarget(p.Target, m); err != nil {
+		return Request{}, &RequestError{Param: "target", Msg: err.Error()}
+	}
+	req := Request{Target: p.Target, ModuleName: p.Module, Module: m, Timeout: time.Duration(m.Timeout)}
+	if p.Timeout > 0 {
+		req.Timeout = p.Timeout
+	}
+	if p.HasSourcePort {
+		sp, err := sourcePortOverride(o, p, m)
+		if err != nil {
+			return Request{}, err
+		}
+		req.SourcePort = &sp
+	}
+	return req, nil
+}
+
+func unknownModule(cfg *config.Config, o Origin, name string) error {
+	known := strings.Join(cfg.ModuleNames(), ", ")
+	switch {
+	case name != "":
+		return requestError("module", "unknown module %q: use one of %s", name, known)
+	case o == FromQuery:
+		return requestError("module", "the module parameter is missing: use one of %s", known)
+	}
+	return requestError("module", "--module is missing: use one of %s", known)
+}
+
+// sourcePortOverride reads a source port that replaces the module's.
+func sourcePortOverride(o Origin, p Params, m config.Module) (config.SourcePort, error) {
+	given := fmt.Sprintf("source_port %q", p.SourcePort)
+	if o == FromCommandLine {
+		given = "--source-port=" + p.SourcePort
+	}
+	switch {
+	case o == FromCommandLine && m.SourcePortSweep != nil:
+		return config.SourcePort{}, requestError("source_port",
+			"--source-port: module %q sweeps source ports; probe with a module without source_port_sweep", p.Module)
+	case o == FromQuery && !m.SourcePortOverride:
+		return config.SourcePort{}, requestError("source_port",
+			"module %q does not take a source_port parameter: set source_port_override: true in its configuration", p.Module)
+	}
+	sp, err := config.ParseSourcePort(p.SourcePort)
+	if err != nil {
+		return config.SourcePort{}, requestError("source_port", "%s: %s", given, err)
+	}
+	return sp, nil
+}
