@@ -7,7 +7,7 @@ import (
 )
 
 func TestHistoryKeepsFailuresLonger(t *testing.T) {
-	h := NewHistory(3)
+	h := NewHistory(3, 1<<30)
 	add := func(target string, ok bool) {
 		r := &Report{Target: target, Registry: prometheus.NewRegistry()}
 		if !ok {
@@ -42,7 +42,7 @@ func TestHistoryKeepsFailuresLonger(t *testing.T) {
 }
 
 func TestHistoryLimitZeroKeepsNothing(t *testing.T) {
-	h := NewHistory(0)
+	h := NewHistory(0, 1<<30)
 	h.Add(&Report{Registry: prometheus.NewRegistry()})
 	if n := len(h.List()); n != 0 {
 		t.Errorf("kept %d probes with limit 0", n)
