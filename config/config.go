@@ -76,6 +76,9 @@ func (c *Config) decodeModules(n *yaml.Node) error {
 		if _, dup := c.Modules[name]; dup {
 			return errorAt(key, "module %q is defined twice", name)
 		}
+		if err := refuseNullTag(body); err != nil {
+			return underKey(name, err)
+		}
 		if isNull(body) {
 			// yaml would leave a null body a Module with no prober,
 			// without calling Module.UnmarshalYAML to check it.
@@ -129,6 +132,9 @@ func Parse(data []byte) (*Config, error) {
 	root := &doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		root = doc.Content[0]
+	}
+	if err := refuseNullTag(root); err != nil {
+		return nil, err
 	}
 	if isNull(root) {
 		// "---" alone or "~": yaml would not call UnmarshalYAML.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -93,6 +94,9 @@ func decodeStrict(n *yaml.Node, out any) error {
 // decodeValue decodes one value, turning yaml's type errors into a sentence
 // that says what was expected.
 func decodeValue(n *yaml.Node, field reflect.Value) error {
+	if err := refuseNullTag(n); err != nil {
+		return err
+	}
 	if r, ok := field.Addr().Interface().(*ports.Range); ok {
 		return decodePortRange(n, r)
 	}
@@ -113,14 +117,14 @@ func decodeValue(n *yaml.Node, field reflect.Value) error {
 // checkScalarTag refuses a value whose YAML type is not the field's, for the
 // fields of a plain bool or number type. yaml itself is lenient there: it
 // decodes the strings "yes", "on", "no" and "off" (quoted or not) into a
-// bool for YAML 1.1's sake, and truncates 80.5 into the int 80. Under YAML
-// 1.2, which other tools reading the same file follow, those are a string
-// and a fraction, so the file would mean one thing to the exporter and
-// another to everything else. The message says "the string" when the
-// value looks right but is one, quoted ("8080") or a YAML 1.1 word. Named
-// types (durations, ports,
-// versions) parse their own text and are left to their UnmarshalYAML; a
-// null is an absent value, as for every other key.
+// bool for YAML 1.1's sake, truncates 80.5 into the int 80, and reads 0700
+// as the octal 448. Under YAML 1.2, which other tools reading the same file
+// follow, those are a string, a fraction and 700, so the file would mean
+// one thing to the exporter and another to everything else. The message
+// says "the string" when the value looks right but is one: quoted ("8080")
+// or a YAML 1.1 word. Named types (durations, ports, versions) parse their
+// own text in their UnmarshalYAML and are left to it; a null is an absent
+// value, as for every other key.
 func checkScalarTag(n *yaml.Node, t reflect.Type) error {
 	if t.PkgPath() != "" {
 		return nil
@@ -138,6 +142,17 @@ func checkScalarTag(n *yaml.Node, t reflect.Type) error {
 		return nil
 	}
 	n = resolveAlias(n)
+	if tags[0] == intTag && n.Kind == yaml.ScalarNode && n.Style == 0 && leadingZero.MatchString(n.Value) {
+		sign, digits := "", n.Value
+		if digits[0] == '-' || digits[0] == '+' {
+			sign, digits = digits[:1], digits[1:]
+		}
+		digits = strings.TrimLeft(strings.ReplaceAll(digits, "_", ""), "0")
+		if digits == "" {
+			sign, digits = "", "0"
+		}
+		return errorAt(n, "want a whole number, got %q: YAML 1.1 reads a leading 0 as octal, YAML 1.2 does not; write %s%s", n.Value, strings.TrimPrefix(sign, "+"), digits)
+	}
 	if n.Kind == yaml.ScalarNode && (n.ShortTag() == nullTag || slices.Contains(tags, n.ShortTag())) {
 		return nil
 	}
@@ -146,6 +161,10 @@ func checkScalarTag(n *yaml.Node, t reflect.Type) error {
 	}
 	return errorAt(n, "want %s, got %s", describeType(t), describeNode(n))
 }
+
+// leadingZero matches a number such as 0700 that yaml.v3 reads as octal, as
+// YAML 1.1 did, and YAML 1.2 as decimal (or, as 08080, as a float).
+var leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
 
 // The YAML 1.2 core schema's tags, as yaml.Node.ShortTag reports them.
 const (
@@ -181,7 +200,29 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 // see it.
 func isNull(n *yaml.Node) bool {
 	n = resolveAlias(n)
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == nullTag
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == nullTag && isNullWord(n.Value)
+}
+
+// isNullWord reports the ways YAML writes null.
+func isNullWord(s string) bool {
+	switch s {
+	case "", "~", "null", "Null", "NULL":
+		return true
+	}
+	return false
+}
+
+// refuseNullTag refuses a value tagged !!null that is not null, such as
+// "http: !!null {port: 0}". yaml decodes such a mapping field by field
+// without calling its type's UnmarshalYAML, which would skip the strict
+// decoding and every check of the value; treating it as null instead would
+// silently drop what it holds, a probe_targets deny list for one.
+func refuseNullTag(n *yaml.Node) error {
+	n = resolveAlias(n)
+	if n.ShortTag() == nullTag && !isNull(n) {
+		return errorAt(n, "%s tagged !!null: remove the tag", describeNode(n))
+	}
+	return nil
 }
 
 // decodeList decodes the sequence node n into out entry by entry, so that
@@ -189,22 +230,29 @@ func isNull(n *yaml.Node) bool {
 // error instead of a zero value that skipped the entry type's checks. list
 // describes the whole list and entry one entry, for the errors.
 func decodeList[T any](n *yaml.Node, out *[]T, list, entry string) error {
+	if err := refuseNullTag(n); err != nil {
+		return err
+	}
 	if n.Kind != yaml.SequenceNode {
 		return errorAt(n, "want %s, got %s", list, describeNode(n))
 	}
 	*out = make([]T, len(n.Content))
 	for i, item := range n.Content {
-		var err error
-		if isNull(item) {
-			err = errorAt(item, "the entry is empty: want %s", entry)
-		} else {
-			err = item.Decode(&(*out)[i])
-		}
-		if err != nil {
+		if err := decodeEntry(item, &(*out)[i], entry); err != nil {
 			return underKey(fmt.Sprintf("[%d]", i), err)
 		}
 	}
 	return nil
+}
+
+func decodeEntry[T any](item *yaml.Node, out *T, entry string) error {
+	if err := refuseNullTag(item); err != nil {
+		return err
+	}
+	if isNull(item) {
+		return errorAt(item, "the entry is empty: want %s", entry)
+	}
+	return item.Decode(out)
 }
 
 // yamlFields maps each yaml key of struct type t to its field index.

@@ -29,6 +29,16 @@ func FuzzParse(f *testing.F) {
 		"modules:\n  m: {prober: tcp, kubelet_version: '1.9999', source_port_sweep: {range: 30000-30099, count: '64'}}\n",
 		"probe_targets: {allow: [10.0.0.0/8, \"*.svc.cluster.local\", db.example.com.], deny: [10.0.0.5/8, ::ffff:169.254.169.254]}\nmodules:\n  m: {prober: grpc, probe_targets: {deny: [fe80::1%eth0]}}\n",
 		"x: &a {prober: tcp}\nmodules: {m: *a}\n",
+		// Small valid files, one feature each, for mutations that stay valid.
+		"modules: {m: {prober: tcp, timeout: 2500ms, kubelet_version: v1.23.10}}\n",
+		"modules: {m: {prober: tcp, source_ip_address: '::1', source_port: 30080}}\n",
+		"modules: {m: {prober: grpc, source_port: 30000-30009, source_port_strategy: random, source_port_override: true}}\n",
+		"modules: {m: {prober: tcp, source_port_sweep: {range: 30000-30099, count: 10, parallelism: 4}}}\n",
+		"modules: {m: {prober: http, http: {path: /a?b=c, scheme: HTTPS, host: app.internal, port: 8443}}}\n",
+		"modules: {m: {prober: http, http: {http_headers: [{name: Host, value: a}, {name: Cookie, value: c}, {name: X-K, value: k, secret: true}]}}}\n",
+		"modules: {m: {prober: grpc, grpc: {service: orders}}}\n",
+		"probe_targets: {allow: [10.244.0.0/16, fd00::/8]}\nmodules: {m: {prober: tcp, probe_targets: {deny: [10.0.0.5, '*.svc.cluster.local', db.example.com]}}}\n",
+		"modules:\n  a.b-c_1:\n    prober: http\n    http:\n      port: 80\n",
 	} {
 		f.Add([]byte(seed))
 	}
