@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
 )
@@ -91,15 +92,23 @@ modules:
 	})
 }
 
-// linkLocalOf is the pod end's IPv6 link-local address.
+// linkLocalOf is the pod end's IPv6 link-local address, once both ends'
+// have finished duplicate address detection, until which neither sends.
 func linkLocalOf(t *testing.T, l *netlab.Lab) string {
 	t.Helper()
-	out := l.Exec(t, l.Pod, "ip", "-6", "-o", "addr", "show", "dev", l.PodLink, "scope", "link")
-	m := regexp.MustCompile(`inet6 (fe80::[0-9a-f:]+)/64`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no link-local address on %s:\n%s", l.PodLink, out)
+	re := regexp.MustCompile(`inet6 (fe80::[0-9a-f:]+)/64`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		pod := l.Exec(t, l.Pod, "ip", "-6", "-o", "addr", "show", "dev", l.PodLink, "scope", "link")
+		node := l.Exec(t, l.Node, "ip", "-6", "-o", "addr", "show", "dev", l.NodeLink, "scope", "link")
+		m := re.FindStringSubmatch(pod)
+		ready := m != nil && re.MatchString(node) && !strings.Contains(pod+node, "tentative")
+		if ready {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no usable link-local addresses after 10s:\n%s\n%s", pod, node)
+		}
 	}
-	return m[1]
 }
 
 func zeroSYNCounters(t *testing.T, l *netlab.Lab) {

@@ -201,10 +201,13 @@ func (h *HTTPProbe) validate(n *yaml.Node) error {
 
 // validHost accepts an IP address or a DNS name, nothing more.
 func validHost(host string) bool {
-	if net.ParseIP(host) != nil {
-		return true
-	}
-	return validHostname.MatchString(host)
+	return net.ParseIP(host) != nil || ValidHostname(host)
+}
+
+// ValidHostname reports an RFC 1123 DNS name of at most 253 bytes, a final
+// dot allowed: what a pod spec's host fields and the prober's targets take.
+func ValidHostname(name string) bool {
+	return len(strings.TrimSuffix(name, ".")) <= 253 && validHostname.MatchString(name)
 }
 
 // validHostname is an RFC 1123 DNS name, as Kubernetes accepts in httpGet.host.

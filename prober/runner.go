@@ -41,38 +41,45 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 	rep := &Report{ModuleName: req.ModuleName, Module: req.Module, Target: secrets.redact(req.Target), Registry: prometheus.NewRegistry()}
 	pl := newProbeLogger(r.logger, &rep.log, req.ModuleName, req.Target, secrets)
 	done, finish := context.WithCancel(context.Background())
+	defer finish()
 	p := r.newProbe(done, req, rep.Registry, pl)
 	level.Info(pl).Log("msg", "Beginning probe", "probe", req.Module.Prober, "timeout_seconds", req.Timeout.Seconds(),
 		"kubelet_version", req.Module.KubeletVersion, "source", sourceDescription(p))
 	start := time.Now()
-	if rep.Denied = r.checkTarget(ctx, p, req); rep.Denied != nil {
-		level.Warn(pl).Log("msg", "Probe refused by probe_targets", "err", rep.Denied)
-		return rep
+	if rep.Denied = r.checkTarget(ctx, p, req); rep.Denied == nil {
+		rep.Verdict = proberFor(req.Module)(ctx, p)
+		rep.Verdict.Output = secrets.redact(rep.Verdict.Output)
 	}
-	rep.Verdict = proberFor(req.Module)(ctx, p)
 	rep.Duration = time.Since(start)
-	rep.Verdict.Output = secrets.redact(rep.Verdict.Output)
-	if asker.Err() != nil {
-		// The scrape went away (or the exporter is stopping): what the
-		// probe saw until then is not a verdict kubelet would reach.
-		rep.Abandoned = true
-		level.Warn(pl).Log("msg", "The probe was cut short: whoever asked for it went away", "after_seconds", rep.Duration.Seconds())
-	}
+	// The scrape went away (or the exporter is stopping): what the probe
+	// saw until then is not a verdict kubelet would reach.
+	rep.Abandoned = asker.Err() != nil
 	// A client library may still be dialing (net/http dials apart from
 	// the request); ending those completes the record of the probe.
 	finish()
 	p.dialer.wait()
+	r.record(p, rep)
+	return rep
+}
+
+// record completes the report: the connects, the metrics, the log.
+func (r *Runner) record(p *probe, rep *Report) {
 	rep.Attempts, rep.Traced, rep.Sweep = p.dialer.Attempts(), p.dialer.Traced(), p.SweepPorts != nil
-	if rep.Denied = p.dialer.Denied(); rep.Denied != nil {
-		level.Warn(pl).Log("msg", "Probe refused by probe_targets", "err", rep.Denied)
-		return rep
+	if rep.Denied == nil {
+		rep.Denied = p.dialer.Denied()
 	}
-	registerProbeMetrics(rep, p.dialer, req.Timeout)
+	switch {
+	case rep.Denied != nil:
+		level.Warn(p.Log).Log("msg", "Probe refused by probe_targets", "err", rep.Denied)
+		return
+	case rep.Abandoned:
+		level.Warn(p.Log).Log("msg", "The probe was cut short: whoever asked for it went away", "after_seconds", rep.Duration.Seconds())
+	}
+	registerProbeMetrics(rep, p.dialer, p.Timeout)
 	if !rep.Sweep {
 		registerHandshakeMetrics(rep.Registry, rep.Attempts, rep.Traced)
 	}
-	logVerdict(pl, rep)
-	return rep
+	logVerdict(p.Log, rep)
 }
 
 func (r *Runner) newProbe(done context.Context, req Request, reg *prometheus.Registry, l log.Logger) *probe {

@@ -70,7 +70,7 @@ func checkHost(host string) error {
 	switch {
 	case host == "":
 		return fmt.Errorf("the host is empty")
-	case validIP(host), validHostname(host):
+	case validIP(host), config.ValidHostname(host):
 		return nil
 	}
 	return fmt.Errorf("host %q is neither an IP address nor a DNS name", host)
@@ -79,26 +79,6 @@ func checkHost(host string) error {
 func validIP(host string) bool {
 	_, err := netip.ParseAddr(host)
 	return err == nil
-}
-
-// validHostname is an RFC 1123 DNS name: dot-separated labels of letters,
-// digits and inner hyphens, 63 bytes each, 253 in all, a final dot allowed.
-func validHostname(host string) bool {
-	host = strings.TrimSuffix(host, ".")
-	if host == "" || len(host) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(host, ".") {
-		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range []byte(label) {
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // unprintable describes the first character of s that has no place in a
