@@ -16,7 +16,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 # v5.8.3 wants Go 1.27; v5.8.2 builds with Go 1.26.
 KUSTOMIZE_VERSION     := v5.8.2
 
-.PHONY: all build test cross bench lint fmt run clean kubernetes-manifests
+.PHONY: all build test cross fuzz fuzz-short bench lint fmt run clean kubernetes-manifests
 
 all: lint test build
 
@@ -27,7 +27,9 @@ build:
 # when root; outside CI they skip with the reason, under CI=true they fail.
 # The mixin's lint installs go-jsonnet, which its staleness test needs, so it
 # runs before go test. deploy/kubernetes's tests run kustomize build.
-test: $(TOOLS)/kustomize cross
+# fuzz-short fuzzes every target briefly; go test below runs their seed
+# corpora (testdata/fuzz) as ordinary tests.
+test: $(TOOLS)/kustomize cross fuzz-short
 	$(GO) vet ./...
 	$(MAKE) -C mixin GO=$(GO) lint test
 	KUSTOMIZE=$(TOOLS)/kustomize $(GO) test -race -count=1 ./...
@@ -37,6 +39,38 @@ test: $(TOOLS)/kustomize cross
 cross:
 	GOOS=darwin $(GO) build ./...
 	GOOS=windows $(GO) vet ./...
+
+# Fuzz targets, as package:Name, of the parsers that read what the network,
+# the kernel or a /probe query hands the exporter. Each runs for
+# $(FUZZTIME) on its own, since a fuzzer takes every core; a name that is
+# not a fuzz target of its package fails (go test -fuzz would fuzz nothing
+# and pass). A failing input is written to the package's
+# testdata/fuzz/Name/: commit it with the fix, and go test keeps running it.
+FUZZ_TARGETS := \
+	handshake:FuzzSegmentDecode \
+	handshake:FuzzSynOrRstFilter \
+	internal/ports:FuzzParse \
+	internal/ports:FuzzParseList \
+	collector:FuzzParseKernelRange \
+	collector:FuzzParseIPVSServices \
+	internal/sockdiag:FuzzParseMessage \
+	prober:FuzzNewRequest
+FUZZTIME ?= 1m
+
+fuzz:
+	@set -e; for target in $(FUZZ_TARGETS); do \
+	  pkg=$${target%%:*}; name=$${target#*:}; \
+	  grep -qs "^func $$name(f \*testing.F)" $$pkg/*_test.go || \
+	    { echo "fuzz: no $$name in ./$$pkg" >&2; exit 1; }; \
+	  echo "$(GO) test -run '^$$' -fuzz '^$$name$$' -fuzztime $(FUZZTIME) ./$$pkg"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	done
+
+# Every fuzz target for 10s, which make test (and so CI) runs. Most of its
+# time is the first build: fuzzing instruments every package a target
+# imports, client-go's too.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 # Copy config.example.yml and the mixin's generated rules into
 # deploy/kubernetes, which kustomize cannot read outside of; commit the

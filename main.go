@@ -9,9 +9,6 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
-
-	"github.com/kubeprobe/kubeprobe_exporter/collector"
 )
 
 const (
@@ -35,16 +32,7 @@ func run(args []string) int {
 	configFile := app.Flag("config.file", "Probe module configuration file.").Default("kubeprobe.yml").String()
 	tracing := addTracingFlag(app)
 
-	serve := app.Command("serve", "Serve /probe and /metrics (the default command).").Default()
-	sf := serveFlags{
-		configFile:    configFile,
-		tracing:       tracing,
-		web:           kingpinflag.AddFlags(serve, defaultListenAddress),
-		configCheck:   serve.Flag("config.check", "Validate the configuration file, print the result and exit: 0 if valid, 1 if not.").Bool(),
-		timeoutOffset: serve.Flag("timeout-offset", "Seconds to subtract from Prometheus's scrape timeout to give a probe's timeout.").Default("0.5").Float64(),
-		historyLimit:  serve.Flag("history.limit", "The number of recent probes, and separately of older failed probes, to keep for the landing page.").Default("100").Int(),
-		collector:     collector.AddFlags(serve),
-	}
+	sf := addServeCommand(app, configFile, tracing)
 
 	probe := app.Command("probe", "Run one probe from the shell, print the verdict and the debug output; exit 0 on success, 1 on failure, 2 if the probe could not be run.")
 	pf := probeFlags{

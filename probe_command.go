@@ -50,7 +50,7 @@ func runProbe(f probeFlags, logger log.Logger, out io.Writer) int {
 	}
 	tracer := startTracer(*f.tracing, level.NewFilter(logger, level.AllowWarn()))
 	defer tracer.Close()
-	report := prober.NewRunner(tracer, logger).Run(context.Background(), req)
+	report := prober.NewRunner(tracer, nil, logger).Run(context.Background(), req)
 	fmt.Fprintln(out, verdictLine(report))
 	if !report.Sweep {
 		fmt.Fprintln(out, "Handshake: "+report.LastHandshake())

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/alecthomas/units"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/kubeprobe/kubeprobe_exporter/collector"
 	"github.com/kubeprobe/kubeprobe_exporter/config"
@@ -27,13 +32,36 @@ import (
 )
 
 type serveFlags struct {
-	configFile    *string
-	tracing       *bool
-	web           *web.FlagConfig
-	configCheck   *bool
-	timeoutOffset *float64
-	historyLimit  *int
-	collector     *collector.Flags
+	configFile      *string
+	tracing         *bool
+	web             *web.FlagConfig
+	configCheck     *bool
+	timeoutOffset   *float64
+	historyLimit    *int
+	historyMaxBytes *units.Base2Bytes
+	maxConcurrent   *int
+	gracePeriod     *time.Duration
+	collector       *collector.Flags
+}
+
+// addServeCommand adds serve, the default command, and its flags.
+func addServeCommand(app *kingpin.Application, configFile *string, tracing *bool) serveFlags {
+	serve := app.Command("serve", "Serve /probe and /metrics (the default command).").Default()
+	return serveFlags{
+		configFile:    configFile,
+		tracing:       tracing,
+		web:           kingpinflag.AddFlags(serve, defaultListenAddress),
+		configCheck:   serve.Flag("config.check", "Validate the configuration file, print the result and exit: 0 if valid, 1 if not.").Bool(),
+		timeoutOffset: serve.Flag("timeout-offset", "Seconds to subtract from Prometheus's scrape timeout to give a probe's timeout.").Default("0.5").Float64(),
+		historyLimit:  serve.Flag("history.limit", "The number of recent probes, and separately of older failed probes, to keep for the landing page.").Default("100").Int(),
+		historyMaxBytes: serve.Flag("history.max-bytes",
+			"The most memory the kept probes may take, e.g. 16MiB; the oldest go first.").Default("16MiB").Bytes(),
+		maxConcurrent: serve.Flag("probe.max-concurrent",
+			"Probe sockets open at once; a sweep takes one per port it connects from at a time. Probes beyond it wait within their timeout, then get 503. 0: 256, or fewer where the descriptor limit (ulimit -n) would not hold them.").Default("0").Int(),
+		gracePeriod: serve.Flag("shutdown.grace-period",
+			"On SIGTERM or SIGINT, how long probes already running may take to finish; new ones get 503 meanwhile. Keep it below the pod's terminationGracePeriodSeconds.").Default("25s").Duration(),
+		collector: collector.AddFlags(serve),
+	}
 }
 
 // runServe serves until SIGTERM or SIGINT; SIGHUP reloads the configuration.
@@ -44,54 +72,132 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 	level.Info(logger).Log("msg", "Starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	limits, err := descriptorBudget(*f.maxConcurrent)
+	if err != nil {
+		level.Error(logger).Log("msg", "Error sizing the probe limits", "err", err)
+		return 1
+	}
+	level.Info(logger).Log("msg", "Probe limits", "max_concurrent", limits.probes, "max_connections", limits.connections, "descriptor_limit", limits.descriptors)
+	listeners, err := listen(f.web, limits.connections, slogger)
+	if err != nil {
+		level.Error(logger).Log("msg", "Error listening", "err", err)
+		return 1
+	}
+	e, err := newService(ctx, f, limits, ownAddresses(listeners), logger, slogger)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		level.Error(logger).Log("msg", "Error starting", "err", err)
+		return 1
+	}
+	defer e.tracer.Close()
+	return e.serve(ctx, f, listeners, logger, slogger)
+}
 
+// ownAddresses is where the exporter listens, which probes are denied by
+// default so that /probe cannot be turned on the exporter itself.
+func ownAddresses(listeners []net.Listener) []netip.AddrPort {
+	addrs := make([]net.Addr, len(listeners))
+	for i, l := range listeners {
+		addrs[i] = l.Addr()
+	}
+	return prober.ListenAddrPorts(addrs)
+}
+
+// service is what serve runs: the probe handler and the web server.
+type service struct {
+	probes *prober.Handler
+	tracer *handshake.Tracer
+	server *http.Server
+}
+
+func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.AddrPort, logger log.Logger, slogger *slog.Logger) (*service, error) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	node, err := newNodeCollector(ctx, f.collector, logger, slogger)
-	switch {
-	case errors.Is(err, collector.ErrUnsupported):
-		level.Warn(logger).Log("msg", "Serving probes without the node collector", "err", err)
-	case err != nil:
-		level.Error(logger).Log("msg", "Error setting up the node collector", "err", err)
-		return 1
-	default:
-		registry.MustRegister(node)
+	if err := registerNodeCollector(ctx, registry, f.collector, logger, slogger); err != nil {
+		return nil, err
 	}
 	sc := config.NewSafeConfig(registry)
 	if err := sc.Reload(*f.configFile); err != nil {
-		level.Error(logger).Log("msg", "Error loading config", "err", err)
-		return 1
+		return nil, fmt.Errorf("loading the configuration: %w", err)
 	}
 	level.Info(logger).Log("msg", "Loaded config file", "file", *f.configFile, "modules", len(sc.Get().Modules))
 
 	tracer := startTracer(*f.tracing, logger)
-	defer tracer.Close()
 	handshake.RegisterMetrics(registry, tracer, *f.tracing)
 	reloader := newReloader(sc, *f.configFile, logger)
-	history := prober.NewHistory(*f.historyLimit)
-	runner := prober.NewRunner(tracer, logger)
-	probeHandler := prober.NewHandler(sc, runner, durationFromSeconds(*f.timeoutOffset), history, registry)
-	mux := newMux(routes{
-		registry: registry,
-		probe:    probeHandler,
-		config:   sc,
-		history:  history,
-		reloader: reloader,
-		logger:   logger,
-	})
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-
 	go reloader.watchSIGHUP(ctx)
-	go shutdownOnDone(ctx, server, logger)
-	if err := web.ListenAndServe(server, f.web, slogger); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	history := prober.NewHistory(*f.historyLimit, int64(*f.historyMaxBytes))
+	probes := prober.NewHandler(prober.HandlerOptions{
+		Config: sc, Runner: prober.NewRunner(tracer, prober.NewGuard(own), logger), History: history,
+		Slots:         prober.NewSlots(limits.probes, registry),
+		TimeoutOffset: durationFromSeconds(*f.timeoutOffset),
+		Registerer:    registry,
+	})
+	mux := newMux(routes{registry: registry, probe: probes, config: sc, history: history, reloader: reloader, logger: logger})
+	server := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Prometheus keeps its connections between scrapes; one idle for
+		// longer is closed, so idle clients cannot hold the connections.
+		IdleTimeout: 2 * time.Minute,
+		// The query string is the only input: a request line and headers
+		// longer than this are refused before a handler sees them.
+		MaxHeaderBytes: 16 << 10,
+	}
+	return &service{probes: probes, tracer: tracer, server: server}, nil
+}
+
+// registerNodeCollector adds the node's port-range signals, where there
+// is a procfs to read them from.
+func registerNodeCollector(ctx context.Context, reg *prometheus.Registry, f *collector.Flags, logger log.Logger, slogger *slog.Logger) error {
+	node, err := newNodeCollector(ctx, f, logger, slogger)
+	switch {
+	case errors.Is(err, collector.ErrUnsupported):
+		level.Warn(logger).Log("msg", "Serving probes without the node collector", "err", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("setting up the node collector: %w", err)
+	}
+	reg.MustRegister(node)
+	return nil
+}
+
+// serve runs the web server until ctx ends, then stops gracefully.
+func (e *service) serve(ctx context.Context, f serveFlags, listeners []net.Listener, logger log.Logger, slogger *slog.Logger) int {
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		e.stop(*f.gracePeriod, logger)
+	}()
+	if err := web.ServeMultiple(listeners, e.server, f.web, slogger); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		level.Error(logger).Log("msg", "Error running HTTP server", "err", err)
 		return 1
 	}
+	<-stopped
 	return 0
+}
+
+// stop refuses new probes, lets the running ones finish within grace,
+// then closes the server: a probe still running then is cut short.
+func (e *service) stop(grace time.Duration, logger log.Logger) {
+	level.Info(logger).Log("msg", "Shutting down: new probes get 503, running ones may finish", "grace_period", grace)
+	graceOver := make(chan struct{})
+	timer := time.AfterFunc(grace, func() { close(graceOver) })
+	defer timer.Stop()
+	e.probes.Drain(graceOver)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := e.server.Shutdown(ctx); err != nil {
+		level.Error(logger).Log("msg", "Error shutting down HTTP server", "err", err)
+	}
+	level.Info(logger).Log("msg", "Shut down")
 }
 
 func checkConfig(path string, logger log.Logger) int {
@@ -101,66 +207,6 @@ func checkConfig(path string, logger log.Logger) int {
 	}
 	level.Info(logger).Log("msg", "Config file is ok", "file", path)
 	return 0
-}
-
-// shutdownOnDone stops the server gracefully once ctx ends, letting
-// running probes finish.
-func shutdownOnDone(ctx context.Context, server *http.Server, logger log.Logger) {
-	<-ctx.Done()
-	level.Info(logger).Log("msg", "Shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
-		level.Error(logger).Log("msg", "Error shutting down HTTP server", "err", err)
-	}
-}
-
-// reloader serialises reloads from SIGHUP and from POST /-/reload.
-type reloader struct {
-	config *config.SafeConfig
-	path   string
-	logger log.Logger
-	reqs   chan chan error
-}
-
-func newReloader(sc *config.SafeConfig, path string, logger log.Logger) *reloader {
-	return &reloader{config: sc, path: path, logger: logger, reqs: make(chan chan error)}
-}
-
-func (r *reloader) watchSIGHUP(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-hup:
-			_ = r.reload()
-		case done := <-r.reqs:
-			done <- r.reload()
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// Reload asks the watcher to reload and waits for the result.
-func (r *reloader) Reload(ctx context.Context) error {
-	done := make(chan error, 1)
-	select {
-	case r.reqs <- done:
-		return <-done
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (r *reloader) reload() error {
-	if err := r.config.Reload(r.path); err != nil {
-		level.Error(r.logger).Log("msg", "Error reloading config; keeping the running one", "err", err)
-		return err
-	}
-	level.Info(r.logger).Log("msg", "Reloaded config file", "file", r.path)
-	return nil
 }
 
 // metricsHandler serves the exporter's own metrics.

@@ -21,7 +21,7 @@ import (
 // routes is what the web server serves.
 type routes struct {
 	registry *prometheus.Registry
-	probe    http.Handler
+	probe    *prober.Handler
 	config   *config.SafeConfig
 	history  *prober.History
 	reloader *reloader
@@ -36,7 +36,7 @@ func newMux(r routes) *http.ServeMux {
 	mux.HandleFunc("GET /logs", r.probeLogs)
 	mux.HandleFunc("GET /config", r.runningConfig)
 	mux.HandleFunc("GET /-/healthy", ok("Healthy"))
-	mux.HandleFunc("GET /-/ready", ok("Ready"))
+	mux.HandleFunc("GET /-/ready", r.ready)
 	mux.HandleFunc("POST /-/reload", r.reload)
 	mux.HandleFunc("PUT /-/reload", r.reload)
 	return mux
@@ -46,6 +46,16 @@ func ok(text string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, text)
 	}
+}
+
+// ready is 200 while probes are taken, 503 once the exporter is stopping,
+// so that Kubernetes and load balancers stop sending scrapes first.
+func (r routes) ready(w http.ResponseWriter, _ *http.Request) {
+	if r.probe.Draining() {
+		http.Error(w, "Shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "Ready")
 }
 
 func (r routes) reload(w http.ResponseWriter, req *http.Request) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
@@ -47,9 +49,38 @@ func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
 		"invalid-syntax.yml":                 `:1: did not find expected key`,
 		"invalid-timeout.yml":                `:4: modules.kafka.timeout: want a duration such as 1s or 500ms, got "2 seconds"`,
 		"invalid-unknown-http-key.yml":       `:5: modules.web.http: unknown key "paht" (known keys: path, scheme, host, port, http_headers)`,
-		"invalid-unknown-module-key.yml":     `:4: modules.kafka: unknown key "timeout_seconds" (known keys: prober, timeout, kubelet_version, source_ip_address, source_port, source_port_strategy, source_port_sweep, source_port_override, http, grpc)`,
+		"invalid-unknown-module-key.yml":     `:4: modules.kafka: unknown key "timeout_seconds" (known keys: prober, timeout, kubelet_version, source_ip_address, source_port, source_port_strategy, source_port_sweep, source_port_override, http, grpc, probe_targets)`,
 		"invalid-unknown-prober.yml":         `:3: modules.ping.prober: unknown prober "icmp": use one of tcp, http, grpc`,
-		"invalid-unknown-top-key.yml":        `:2: unknown key "modulez" (known keys: modules)`,
+		"invalid-unknown-top-key.yml":        `:2: unknown key "modulez" (known keys: modules, probe_targets)`,
+
+		"invalid-empty-module.yml":           `:2: modules.a: the module is empty: set at least prober: tcp, http or grpc`,
+		"invalid-null-module.yml":            `:4: modules.a: the module is empty: set at least prober: tcp, http or grpc`,
+		"invalid-empty-file.yml":             `:1: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}`,
+		"invalid-comments-only.yml":          `:1: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}`,
+		"invalid-empty-document.yml":         `:1: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}`,
+		"invalid-no-modules.yml":             `:2: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}`,
+		"invalid-modules-null.yml":           `:1: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}`,
+		"invalid-modules-empty-mapping.yml":  `:1: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}`,
+		"invalid-second-document.yml":        `:4: a second YAML document: the configuration is one document`,
+		"invalid-quoted-bool.yml":            `:5: modules.m.source_port_override: want true or false, got the string "yes"`,
+		"invalid-yaml11-bool.yml":            `:5: modules.m.source_port_override: want true or false, got the string "yes"`,
+		"invalid-quoted-port.yml":            `:5: modules.m.http.port: want a whole number, got the string "8080"`,
+		"invalid-octal-port.yml":             `:5: modules.m.http.port: want a whole number, got "0700": YAML 1.1 reads a leading 0 as octal, YAML 1.2 does not; write 700`,
+		"invalid-float-port.yml":             `:5: modules.m.http.port: want a whole number, got "8080.5"`,
+		"invalid-quoted-count.yml":           `:6: modules.m.source_port_sweep.count: want a whole number, got the string "64"`,
+		"invalid-future-kubelet-version.yml": `:4: modules.m.kubelet_version: "1.9999" is not a release this exporter knows: use 1.16 to 1.37`,
+		"invalid-null-tagged-module.yml":     `:4: modules.web: a mapping tagged !!null: remove the tag`,
+		"invalid-null-tagged-deny.yml":       `:2: probe_targets.deny: a list tagged !!null: remove the tag`,
+		"invalid-header-empty-entry.yml":     `:8: modules.web.http.http_headers[1]: the entry is empty: want a header such as {name: X-Probe, value: readiness}`,
+		"invalid-target-pattern.yml":         `:7: modules.m.probe_targets.allow[1]: "10.0.0.0/33" is neither a CIDR, an IP address nor a host name (10.244.0.0/16, 10.0.0.5, db.example.com or *.svc.cluster.local)`,
+		"invalid-target-host-bits.yml":       `:5: modules.m.probe_targets.deny[0]: "10.0.0.5/8" has bits set after its /8 prefix: write the network, 10.0.0.0/8, or the one address, 10.0.0.5`,
+		"invalid-target-unknown-key.yml":     `:6: modules.m.probe_targets: unknown key "denied" (known keys: allow, deny)`,
+		"invalid-target-host-name.yml":       `:4: probe_targets.allow[1]: "db_1.example.com" is neither a CIDR, an IP address nor a host name (10.244.0.0/16, 10.0.0.5, db.example.com or *.svc.cluster.local)`,
+		"invalid-target-numeric-name.yml":    `:3: probe_targets.deny[0]: "10.0.0.300" is neither a CIDR, an IP address nor a host name (10.244.0.0/16, 10.0.0.5, db.example.com or *.svc.cluster.local)`,
+		"invalid-target-zone.yml":            `:5: modules.m.probe_targets.allow[0]: "fe80::1%eth0" has a zone, which a pattern cannot hold: write fe80::1, which matches the address on every interface`,
+		"invalid-target-empty-entry.yml":     `:5: modules.m.probe_targets.allow[1]: the entry is empty: want a CIDR, an IP address or a host name`,
+		"invalid-targets-not-list.yml":       `:5: modules.m.probe_targets.allow: want a list such as [10.244.0.0/16, db.example.com], got "10.0.0.0/8"`,
+		"invalid-target-not-scalar.yml":      `:6: modules.m.probe_targets.allow[0]: want a CIDR, an IP address or a host name, got a mapping`,
 	}
 	files, err := filepath.Glob("testdata/invalid-*.yml")
 	if err != nil {
@@ -96,7 +127,7 @@ func TestValidConfigGetsKubeletDefaults(t *testing.T) {
 	check("http_all.source_ip_address", all.SourceIPAddress, "198.18.0.1")
 	check("http_all.http", *all.HTTP, HTTPProbe{
 		Path: "/healthz?full=1", Scheme: "https", Host: "app.internal", Port: 8443,
-		HTTPHeaders: HTTPHeaders{{"accept", ""}, {"X-Twice", "a"}, {"X-Twice", "b"}},
+		HTTPHeaders: HTTPHeaders{{Name: "accept"}, {Name: "X-Twice", Value: "a"}, {Name: "X-Twice", Value: "b"}},
 	})
 	check("fixed_port", c.Modules["fixed_port"].SourcePort, SourcePort{ports.Range{First: 30080, Last: 30080}})
 	check("port_range strategy", c.Modules["port_range"].SourcePortStrategy, StrategySequential)
@@ -105,7 +136,20 @@ func TestValidConfigGetsKubeletDefaults(t *testing.T) {
 	check("ephemeral", c.Modules["ephemeral"].SourcePort.IsEphemeral(), true)
 	check("sweep", *c.Modules["sweep"].SourcePortSweep, SourcePortSweep{Range: ports.Range{First: 30000, Last: 32767}, Count: 64, Parallelism: 16})
 	check("sweep_all ports per scrape", c.Modules["sweep_all"].SourcePortSweep.PortsPerScrape(), 100)
-	check("names", len(c.ModuleNames()), 12)
+	check("ephemeral override", c.Modules["ephemeral"].SourcePortOverride, false)
+	check("targets", c.Modules["targets"].ProbeTargets, TargetPolicy{
+		Allow: []TargetPattern{
+			{Prefix: netip.MustParsePrefix("10.244.0.0/16")},
+			{Prefix: netip.MustParsePrefix("fd00::/8")},
+			{Prefix: netip.MustParsePrefix("10.0.0.5/32")},
+			{Host: "db.example.com"},
+			{Host: "*.svc.cluster.local"},
+			{Prefix: netip.MustParsePrefix("192.0.2.1/32")},
+		},
+		Deny: []TargetPattern{{Prefix: netip.MustParsePrefix("169.254.169.254/32")}},
+	})
+	check("no top-level policy", c.ProbeTargets.IsZero(), true)
+	check("names", len(c.ModuleNames()), 13)
 }
 
 func TestExampleConfigIsValid(t *testing.T) {
@@ -124,14 +168,148 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 }
 
-func TestEmptyFileConfiguresNoModules(t *testing.T) {
-	c, err := Parse(nil)
-	if err != nil || len(c.Modules) != 0 {
-		t.Fatalf("Parse(empty) = %+v, %v; want no modules, no error", c, err)
+// A configuration without modules is refused (it used to configure none):
+// every probe would fail, and a reload would drop the running modules.
+func TestConfigWithoutModulesIsRefused(t *testing.T) {
+	const want = "line 1: modules: missing: define at least one module, e.g. modules: {tcp_connect: {prober: tcp}}"
+	for _, in := range []string{"", "\n", "# nothing yet\n", "modules:\n", "modules: ~\n", "modules: {}\n", "~\n", "probe_targets: {deny: [169.254.169.254]}\n"} {
+		c, err := Parse([]byte(in))
+		if err == nil || err.Error() != want {
+			t.Errorf("Parse(%q) = %+v, %v; want the error %s", in, c, err, want)
+		}
 	}
-	c, err = Parse([]byte("modules:\n"))
-	if err != nil || len(c.Modules) != 0 {
-		t.Fatalf("Parse(modules:) = %+v, %v; want no modules, no error", c, err)
+	if c, err := Parse(nil); err == nil || err.Error() != want {
+		t.Errorf("Parse(nil) = %+v, %v; want the error %s", c, err, want)
+	}
+}
+
+// yaml.v3 turns 'yes', on and off into bools and truncates 80.5 into an
+// int; the fixtures above show those refused. Plain booleans and numbers,
+// in any of YAML 1.2's spellings, still load.
+func TestPlainBoolsAndNumbersLoad(t *testing.T) {
+	c, err := Parse([]byte("modules:\n" +
+		"  a: {prober: tcp, source_port: 30000-30009, source_port_override: True}\n" +
+		"  b: {prober: tcp, source_port_override: FALSE}\n" +
+		"  c: {prober: http, http: {port: 0x1F90}}\n" +
+		"  d: {prober: tcp, source_port_sweep: {range: 30000-30099, count: 64, parallelism: ~}}\n" +
+		"  e: {prober: tcp, source_port_sweep: {range: 30000-30099, count: !!int '8'}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Modules["a"].SourcePortOverride || c.Modules["b"].SourcePortOverride {
+		t.Errorf("source_port_override: True -> %v, FALSE -> %v", c.Modules["a"].SourcePortOverride, c.Modules["b"].SourcePortOverride)
+	}
+	if got := c.Modules["c"].HTTP.Port; got != 8080 {
+		t.Errorf("port: 0x1F90 -> %d, want 8080", got)
+	}
+	if got := *c.Modules["d"].SourcePortSweep; got.Count != 64 || got.Parallelism != defaultSweepParallelism {
+		t.Errorf("sweep = %+v, want count 64 and the default parallelism", got)
+	}
+	if got := c.Modules["e"].SourcePortSweep.Count; got != 8 {
+		t.Errorf("count: !!int '8' -> %d, want 8: an explicit tag is meant", got)
+	}
+}
+
+func TestTopLevelProbeTargets(t *testing.T) {
+	c, err := Parse([]byte("probe_targets:\n  deny: [169.254.169.254, \"*.internal\"]\nmodules:\n  a: {prober: tcp}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := TargetPolicy{Deny: []TargetPattern{{Prefix: netip.MustParsePrefix("169.254.169.254/32")}, {Host: "*.internal"}}}
+	if !reflect.DeepEqual(c.ProbeTargets, want) {
+		t.Errorf("probe_targets = %+v, want %+v", c.ProbeTargets, want)
+	}
+	if !c.Modules["a"].ProbeTargets.IsZero() {
+		t.Errorf("module a has a policy of its own: %+v", c.Modules["a"].ProbeTargets)
+	}
+	// /config shows the running configuration with yaml.Marshal; what it
+	// shows must load back as the same configuration.
+	out, err := yaml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse(out)
+	if err != nil {
+		t.Fatalf("rendered config does not load: %v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(again, c) {
+		t.Errorf("round trip changed the config:\n%s", out)
+	}
+	if !strings.Contains(string(out), "probe_targets:\n    deny:\n        - 169.254.169.254\n        - '*.internal'\n") {
+		t.Errorf("rendered config does not show the policy as written:\n%s", out)
+	}
+}
+
+func TestSecretHeadersAreNeverRendered(t *testing.T) {
+	c, err := Parse([]byte(`modules:
+  web:
+    prober: http
+    http:
+      http_headers:
+        - {name: authorization, value: Bearer s3cr3t-token}
+        - {name: Cookie, value: session=s3cr3t-cookie}
+        - {name: X-Token, value: s3cr3t-x-token, secret: true}
+        - {name: X-Probe, value: readiness}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Modules["web"]
+	if got := m.HTTP.HTTPHeaders[0].Value; got != "Bearer s3cr3t-token" {
+		t.Errorf("the parsed header holds %q: the real value must still be sent", got)
+	}
+	configOut, err := yaml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, out := range map[string]string{"Module.String": m.String(), "the /config rendering": string(configOut)} {
+		if strings.Contains(out, "s3cr3t") {
+			t.Errorf("%s shows a secret value:\n%s", what, out)
+		}
+		for _, want := range []string{
+			"- name: authorization\n  value: <secret>\n",
+			"- name: Cookie\n  value: <secret>\n",
+			"- name: X-Token\n  value: <secret>\n  secret: true\n",
+			"- name: X-Probe\n  value: readiness\n",
+		} {
+			if !strings.Contains(unindent(out), want) {
+				t.Errorf("%s does not render %q:\n%s", what, want, out)
+			}
+		}
+	}
+	if _, err := Parse(configOut); err != nil {
+		t.Errorf("the redacted rendering does not load: %v", err)
+	}
+}
+
+// unindent strips the indentation that nesting adds in front of every line
+// of a list entry, so that an entry can be looked for wherever it is.
+func unindent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		l = strings.TrimLeft(l, " ")
+		if !strings.HasPrefix(l, "- ") && l != "" {
+			l = "  " + l
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestHeaderIsSecret(t *testing.T) {
+	for h, want := range map[HTTPHeader]bool{
+		{Name: "Authorization"}:           true,
+		{Name: "AUTHORIZATION"}:           true,
+		{Name: "proxy-authorization"}:     true,
+		{Name: "Cookie"}:                  true,
+		{Name: "X-Api-Key"}:               false,
+		{Name: "X-Api-Key", Secret: true}: true,
+		{Name: "Set-Cookie"}:              false,
+		{Name: "Authorization-Hint"}:      false,
+	} {
+		if got := h.IsSecret(); got != want {
+			t.Errorf("%+v.IsSecret() = %v, want %v", h, got, want)
+		}
 	}
 }
 
@@ -173,7 +351,7 @@ func TestParseKubeletVersion(t *testing.T) {
 			t.Errorf("ParseKubeletVersion(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "1", "2.0", "1.15", "1.2.3.4", "one.two", "1.-1"} {
+	for _, in := range []string{"", "1", "2.0", "1.15", "1.38", "1.9999", "v1.38.0", "1.2.3.4", "one.two", "1.-1"} {
 		if got, err := ParseKubeletVersion(in); err == nil {
 			t.Errorf("ParseKubeletVersion(%q) = %v, want an error", in, got)
 		}

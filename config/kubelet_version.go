@@ -17,7 +17,8 @@ type KubeletVersion struct {
 
 var (
 	// DefaultKubeletVersion is the release a module probes like when it
-	// does not say otherwise.
+	// does not say otherwise, and the newest one the exporter knows: a
+	// later release may change probe behaviour in ways it does not copy.
 	DefaultKubeletVersion = KubeletVersion{1, 37}
 	// oldestKubeletVersion is the first release with today's body limit
 	// (10 KiB, 1.16) and redirect rules (1.14); earlier ones behaved
@@ -25,8 +26,9 @@ var (
 	oldestKubeletVersion = KubeletVersion{1, 16}
 )
 
-// ParseKubeletVersion accepts "1.23", "v1.23" or "1.23.10"; the patch
-// release never changes probe behaviour and is dropped.
+// ParseKubeletVersion accepts "1.23", "v1.23" or "1.23.10" from 1.16 to
+// DefaultKubeletVersion; the patch release never changes probe behaviour
+// and is dropped.
 func ParseKubeletVersion(s string) (KubeletVersion, error) {
 	parts := strings.Split(strings.TrimPrefix(s, "v"), ".")
 	if len(parts) < 2 || len(parts) > 3 {
@@ -43,6 +45,9 @@ func ParseKubeletVersion(s string) (KubeletVersion, error) {
 	v := KubeletVersion{nums[0], nums[1]}
 	if v.Major != 1 || v.Less(oldestKubeletVersion) {
 		return KubeletVersion{}, fmt.Errorf("%q is not supported: use %s or later", s, oldestKubeletVersion)
+	}
+	if DefaultKubeletVersion.Less(v) {
+		return KubeletVersion{}, fmt.Errorf("%q is not a release this exporter knows: use %s to %s", s, oldestKubeletVersion, DefaultKubeletVersion)
 	}
 	return v, nil
 }

@@ -37,6 +37,15 @@ func proberList() string {
 	return strings.Join(names, ", ")
 }
 
+// proberChoice is "tcp, http or grpc", for error messages.
+func proberChoice() string {
+	list := proberList()
+	if i := strings.LastIndex(list, ", "); i >= 0 {
+		return list[:i] + " or " + list[i+2:]
+	}
+	return list
+}
+
 // Module is one kind of probe: what kubelet would run for a probe spec.
 type Module struct {
 	// Prober is tcp, http or grpc: tcpSocket, httpGet or grpc in a pod spec.
@@ -62,6 +71,9 @@ type Module struct {
 	HTTP *HTTPProbe `yaml:"http,omitempty"`
 	// GRPC holds grpc's fields; only for prober grpc.
 	GRPC *GRPCProbe `yaml:"grpc,omitempty"`
+	// ProbeTargets restricts which targets this module may probe, on top
+	// of the configuration's top-level probe_targets.
+	ProbeTargets TargetPolicy `yaml:"probe_targets,omitempty"`
 }
 
 // defaultTimeout is kubelet's default timeoutSeconds; like the API server,
@@ -189,10 +201,13 @@ func (h *HTTPProbe) validate(n *yaml.Node) error {
 
 // validHost accepts an IP address or a DNS name, nothing more.
 func validHost(host string) bool {
-	if net.ParseIP(host) != nil {
-		return true
-	}
-	return validHostname.MatchString(host)
+	return net.ParseIP(host) != nil || ValidHostname(host)
+}
+
+// ValidHostname reports an RFC 1123 DNS name of at most 253 bytes, a final
+// dot allowed: what a pod spec's host fields and the prober's targets take.
+func ValidHostname(name string) bool {
+	return len(strings.TrimSuffix(name, ".")) <= 253 && validHostname.MatchString(name)
 }
 
 // validHostname is an RFC 1123 DNS name, as Kubernetes accepts in httpGet.host.
@@ -203,22 +218,50 @@ type HTTPHeaders []HTTPHeader
 
 // UnmarshalYAML decodes the list entry by entry so errors name the entry.
 func (hs *HTTPHeaders) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.SequenceNode {
-		return errorAt(n, "want a list of {name, value} entries, got %s", describeNode(n))
-	}
-	*hs = make(HTTPHeaders, len(n.Content))
-	for i, item := range n.Content {
-		if err := item.Decode(&(*hs)[i]); err != nil {
-			return underKey(fmt.Sprintf("[%d]", i), err)
-		}
-	}
-	return nil
+	return decodeList(n, (*[]HTTPHeader)(hs), "a list of {name, value} entries", "a header such as {name: X-Probe, value: readiness}")
 }
 
 // HTTPHeader is one entry of httpGet.httpHeaders.
 type HTTPHeader struct {
 	Name  string `yaml:"name"`
 	Value string `yaml:"value"`
+	// Secret marks a header that carries a credential, such as an API
+	// token in X-Api-Key: its value is sent, but never shown (see
+	// IsSecret).
+	Secret bool `yaml:"secret,omitempty"`
+}
+
+// Redacted stands for the value of a secret header wherever the
+// configuration is shown: on /config, in debug output and in logs.
+const Redacted = "<secret>"
+
+// IsSecret reports whether the header's value is a credential that must
+// not be shown: the user marked it secret, or it is one of the headers
+// that carry credentials by definition (Authorization,
+// Proxy-Authorization, Cookie), whatever its case.
+func (h HTTPHeader) IsSecret() bool {
+	if h.Secret {
+		return true
+	}
+	for _, name := range []string{"Authorization", "Proxy-Authorization", "Cookie"} {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalYAML renders the header as the file writes it, with the value of
+// a secret header replaced by Redacted. The running configuration is shown
+// on /config and in every probe's debug output, which anyone who can reach
+// the exporter may read.
+func (h HTTPHeader) MarshalYAML() (any, error) {
+	type plain HTTPHeader
+	p := plain(h)
+	if h.IsSecret() {
+		p.Value = Redacted
+	}
+	return p, nil
 }
 
 // UnmarshalYAML decodes a header strictly and checks that it can be sent.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -167,11 +168,27 @@ func addressFamily(a netip.Addr) int {
 }
 
 // sockaddr converts an address; an invalid IP means the wildcard address.
+// An IPv6 zone (fe80::1%eth0) becomes the interface's index.
 func sockaddr(ap netip.AddrPort) unix.Sockaddr {
 	if ap.Addr().Is4() {
 		return &unix.SockaddrInet4{Addr: ap.Addr().As4(), Port: int(ap.Port())}
 	}
-	return &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port())}
+	return &unix.SockaddrInet6{Addr: ap.Addr().As16(), Port: int(ap.Port()), ZoneId: zoneIndex(ap.Addr().Zone())}
+}
+
+// zoneIndex is the interface a zone names, by name or number; 0, which
+// connect(2) refuses for a link-local address, when there is none.
+func zoneIndex(zone string) uint32 {
+	if zone == "" {
+		return 0
+	}
+	if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return uint32(n)
+	}
+	if ifi, err := net.InterfaceByName(zone); err == nil {
+		return uint32(ifi.Index)
+	}
+	return 0
 }
 
 // netConn hands the connected socket to Go's net package, which takes its

@@ -69,9 +69,13 @@ func decodedTCP(types []gopacket.LayerType) bool {
 	return false
 }
 
+// addrFrom keeps the family of the packet: an IPv6 packet with an
+// IPv4-mapped address is not IPv4 traffic (a socket connected to a mapped
+// address sends IPv4 packets), and unmapping it would hand the segment to
+// an IPv4 connection the packet never belonged to.
 func addrFrom(ip []byte) netip.Addr {
 	a, _ := netip.AddrFromSlice(ip)
-	return a.Unmap()
+	return a
 }
 
 func tcpFlags(t *layers.TCP) uint8 {

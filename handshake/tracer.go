@@ -84,7 +84,8 @@ type Options struct {
 // kubelet reports; the Attempt is returned either way.
 func (t *Tracer) Connect(ctx context.Context, remote netip.AddrPort, opts Options) (net.Conn, *Attempt, error) {
 	a := &Attempt{Requested: opts.Local, Remote: remote, Start: time.Now(), Traced: t != nil}
-	tr := t.begin(remote)
+	// Captured packets carry no zone: trace the remote end without it.
+	tr := t.begin(netip.AddrPortFrom(remote.Addr().WithZone(""), remote.Port()))
 	conn, local, err := connect(ctx, remote, opts, tr)
 	a.Duration = time.Since(a.Start)
 	a.Local, a.Err = local, err

@@ -19,14 +19,14 @@ import (
 func BenchmarkProbeTCP(b *testing.B) {
 	target := testserver.Accepting(b, "tcp", "127.0.0.1:0")
 	m := mustModule(b, "prober: tcp\ntimeout: 2s")
-	runners := map[string]*Runner{"off": NewRunner(nil, log.NewNopLogger())}
+	runners := map[string]*Runner{"off": NewRunner(nil, nil, log.NewNopLogger())}
 	if os.Geteuid() == 0 {
 		tracer, err := handshake.Open(log.NewNopLogger())
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer tracer.Close()
-		runners["on"] = NewRunner(tracer, log.NewNopLogger())
+		runners["on"] = NewRunner(tracer, nil, log.NewNopLogger())
 	}
 	for _, trace := range []string{"off", "on"} {
 		runner, ok := runners[trace]

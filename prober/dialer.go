@@ -30,7 +30,14 @@ type dialer struct {
 	probeDone context.Context
 	inflight  sync.WaitGroup
 
+	// policy, when set, is checked on every address before a connect;
+	// guard knows the exporter's own addresses.
+	policy *targetPolicy
+	guard  *Guard
+
 	mu         sync.Mutex
+	resolved   map[string][]netip.Addr // answers of preResolve
+	denied     error                   // why the target policy refused
 	dnsSeconds float64
 	ipProtocol int
 	attempts   []*handshake.Attempt
@@ -47,13 +54,11 @@ func (d *dialer) DialContext(ctx context.Context, network, address string) (net.
 	return conn, err
 }
 
-// resolveAddress turns host:port into the address kubelet's dialer tries first.
+// resolveAddress turns host:port into the address kubelet's dialer tries
+// first, once the target policy, if any, allows every address the host
+// has: a name cannot smuggle a denied address in among allowed ones.
 func (d *dialer) resolveAddress(ctx context.Context, network, address string) (netip.AddrPort, error) {
 	host, port, err := net.SplitHostPort(address)
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	ip, err := d.resolve(ctx, host)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -61,28 +66,71 @@ func (d *dialer) resolveAddress(ctx context.Context, network, address string) (n
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	ips, err := d.lookup(ctx, host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if err := d.allow(host, ips, uint16(portNum)); err != nil {
+		return netip.AddrPort{}, err
+	}
+	ip := ips[0]
+	d.setProtocol(ip)
 	return netip.AddrPortFrom(ip, uint16(portNum)), nil
 }
 
-// resolve turns a host into one address and accounts the lookup time to
-// the probe.
-func (d *dialer) resolve(ctx context.Context, host string) (netip.Addr, error) {
+// allow applies the request's target policy; it remembers a denial, which
+// makes the whole probe a 403.
+func (d *dialer) allow(host string, ips []netip.Addr, port uint16) error {
+	if d.policy == nil {
+		return nil
+	}
+	err := d.guard.check(d.policy, host, ips, port)
+	if err != nil {
+		d.mu.Lock()
+		d.denied = err
+		d.mu.Unlock()
+	}
+	return err
+}
+
+// lookup resolves a host and accounts the time to the probe. The first
+// lookup of a host may be the one the probe's target check already made.
+func (d *dialer) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
-		d.setProtocol(ip)
-		return ip.Unmap(), nil
+		return []netip.Addr{ip.Unmap()}, nil
+	}
+	d.mu.Lock()
+	ips, ok := d.resolved[host]
+	delete(d.resolved, host)
+	d.mu.Unlock()
+	if ok {
+		return ips, nil
 	}
 	start := time.Now()
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, d.lookupNetwork(), host)
+	found, err := net.DefaultResolver.LookupNetIP(ctx, d.lookupNetwork(), host)
 	d.mu.Lock()
 	d.dnsSeconds += time.Since(start).Seconds()
 	d.mu.Unlock()
 	if err != nil {
-		return netip.Addr{}, err
+		return nil, err
 	}
-	level.Debug(d.log).Log("msg", "Resolved target", "host", host, "addresses", fmt.Sprint(ips))
-	ip := ips[0].Unmap()
-	d.setProtocol(ip)
-	return ip, nil
+	level.Debug(d.log).Log("msg", "Resolved target", "host", host, "addresses", fmt.Sprint(found))
+	for i := range found {
+		found[i] = found[i].Unmap()
+	}
+	return found, nil
+}
+
+// preResolve looks host up ahead of the first connect and keeps the
+// answer for it.
+func (d *dialer) preResolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	ips, err := d.lookup(ctx, host)
+	if err == nil {
+		d.mu.Lock()
+		d.resolved[host] = ips
+		d.mu.Unlock()
+	}
+	return ips, err
 }
 
 // lookupNetwork keeps a lookup to the family of the source address.
@@ -150,6 +198,13 @@ func (d *dialer) IPProtocol() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.ipProtocol
+}
+
+// Denied is why the target policy refused a connect, or nil.
+func (d *dialer) Denied() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.denied
 }
 
 // Traced reports whether the handshakes are traced from the packets.

@@ -28,7 +28,10 @@ func newTestHandler(t *testing.T, configYAML string) (*Handler, *prometheus.Regi
 	if err := sc.Reload(path); err != nil {
 		t.Fatal(err)
 	}
-	return NewHandler(sc, NewRunner(nil, log.NewNopLogger()), 500*time.Millisecond, NewHistory(10), reg), reg
+	return NewHandler(HandlerOptions{
+		Config: sc, Runner: NewRunner(nil, nil, log.NewNopLogger()), History: NewHistory(10, 1<<30),
+		Slots: NewSlots(16, reg), TimeoutOffset: 500 * time.Millisecond, Registerer: reg,
+	}), reg
 }
 
 func get(t *testing.T, h http.Handler, url string, header http.Header) (int, string) {
@@ -116,7 +119,7 @@ func TestHandlerDebugOutputAndHistory(t *testing.T) {
 			t.Errorf("debug output lacks %q:\n%s", want, body)
 		}
 	}
-	entries := h.history.List()
+	entries := h.History.List()
 	if len(entries) != 1 || entries[0].Success || entries[0].Module != "tcp" || entries[0].DebugOutput() == "" {
 		t.Errorf("history = %+v, want the failed probe", entries)
 	}

@@ -30,7 +30,7 @@ func runProbe(t testing.TB, target string, m config.Module) *Report {
 		t.Fatalf("CheckTarget: %v", err)
 	}
 	req := Request{Target: target, ModuleName: "m", Module: m, Timeout: time.Duration(m.Timeout)}
-	return NewRunner(nil, log.NewNopLogger()).Run(context.Background(), req)
+	return NewRunner(nil, nil, log.NewNopLogger()).Run(context.Background(), req)
 }
 
 // metric returns the value of a probe gauge with the given label pairs

@@ -5,15 +5,18 @@ import (
 	"time"
 )
 
-// History keeps the debug output of recent probes for the landing page.
-// Failures are kept longer: a failed probe stays until limit newer
-// failures have replaced it, however many successes come after it.
+// History keeps recent probes for the landing page and /logs. Failures
+// are kept longer: a failed probe stays until limit newer failures have
+// replaced it, however many successes come after it. Whatever the
+// counts, the kept probes take at most maxBytes; the oldest go first.
 type History struct {
-	mu     sync.Mutex
-	nextID int64
-	limit  int
-	recent []*HistoryEntry
-	failed []*HistoryEntry // failures pushed out of recent
+	mu       sync.Mutex
+	nextID   int64
+	limit    int
+	maxBytes int64
+	bytes    int64
+	recent   []*HistoryEntry
+	failed   []*HistoryEntry // failures pushed out of recent
 }
 
 // HistoryEntry is one probe as the landing page lists it. The report is
@@ -26,40 +29,67 @@ type HistoryEntry struct {
 	Target  string
 	Success bool
 	report  *Report
+	size    int64
 }
 
 // DebugOutput is the probe's debug output, as debug=true shows it.
 func (e *HistoryEntry) DebugOutput() string { return e.report.DebugOutput() }
 
-// NewHistory keeps up to limit recent probes and limit older failures.
-func NewHistory(limit int) *History {
-	return &History{limit: limit}
+// NewHistory keeps up to limit recent probes and limit older failures,
+// in at most maxBytes.
+func NewHistory(limit int, maxBytes int64) *History {
+	return &History{limit: limit, maxBytes: maxBytes}
 }
 
 // Add records a finished probe.
 func (h *History) Add(r *Report) {
+	size := r.memorySize()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.limit <= 0 {
+	if h.limit <= 0 || size > h.maxBytes {
 		return
 	}
 	e := &HistoryEntry{
 		ID: h.nextID, Time: time.Now(), Module: r.ModuleName, Target: r.Target,
-		Success: r.Success(), report: r,
+		Success: r.Success(), report: r, size: size,
 	}
 	h.nextID++
 	h.recent = append(h.recent, e)
-	if len(h.recent) <= h.limit {
-		return
+	h.bytes += size
+	if len(h.recent) > h.limit {
+		h.retire()
 	}
+	for h.bytes > h.maxBytes {
+		h.dropOldest()
+	}
+}
+
+// retire moves the oldest recent probe out: into the failures if it
+// failed, else away.
+func (h *History) retire() {
 	oldest := h.recent[0]
 	h.recent = h.recent[1:]
-	if !oldest.Success {
-		h.failed = append(h.failed, oldest)
-		if len(h.failed) > h.limit {
-			h.failed = h.failed[1:]
-		}
+	if oldest.Success {
+		h.bytes -= oldest.size
+		return
 	}
+	h.failed = append(h.failed, oldest)
+	if len(h.failed) > h.limit {
+		h.bytes -= h.failed[0].size
+		h.failed = h.failed[1:]
+	}
+}
+
+// dropOldest forgets the oldest probe kept, which is the oldest failure
+// when there is one: every kept failure is older than every recent probe.
+func (h *History) dropOldest() {
+	if len(h.failed) > 0 {
+		h.bytes -= h.failed[0].size
+		h.failed = h.failed[1:]
+		return
+	}
+	h.bytes -= h.recent[0].size
+	h.recent = h.recent[1:]
 }
 
 // List returns every kept probe, newest first.

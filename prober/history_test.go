@@ -1,13 +1,15 @@
 package prober
 
 import (
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestHistoryKeepsFailuresLonger(t *testing.T) {
-	h := NewHistory(3)
+	h := NewHistory(3, 1<<30)
 	add := func(target string, ok bool) {
 		r := &Report{Target: target, Registry: prometheus.NewRegistry()}
 		if !ok {
@@ -42,9 +44,34 @@ func TestHistoryKeepsFailuresLonger(t *testing.T) {
 }
 
 func TestHistoryLimitZeroKeepsNothing(t *testing.T) {
-	h := NewHistory(0)
+	h := NewHistory(0, 1<<30)
 	h.Add(&Report{Registry: prometheus.NewRegistry()})
 	if n := len(h.List()); n != 0 {
 		t.Errorf("kept %d probes with limit 0", n)
 	}
+}
+
+// The history's byte bound holds only if a report's estimate is at least
+// what it takes: keep 200 real reports alive and weigh them.
+func TestReportMemorySizeIsAnUpperBound(t *testing.T) {
+	addr := closedPort(t)
+	m := mustModule(t, "prober: http\nhttp: {http_headers: [{name: X-Probe, value: readiness}]}")
+	target := "http://" + addr + "/" + strings.Repeat("p", 900)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	reports := make([]*Report, 200)
+	var estimated int64
+	for i := range reports {
+		reports[i] = runProbe(t, target, m)
+		estimated += reports[i].memorySize()
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("200 reports hold %d bytes, %d each; estimated %d each", held, held/200, estimated/200)
+	if held > estimated {
+		t.Errorf("200 reports hold %d bytes, more than the %d estimated: raise reportOverhead", held, estimated)
+	}
+	runtime.KeepAlive(reports)
 }

@@ -36,9 +36,13 @@ func probeHTTP(ctx context.Context, p *probe) Verdict {
 	transport := newKubeletTransport(p.dialer, k)
 	defer transport.CloseIdleConnections()
 	client := newKubeletClient(transport, timeLeft(ctx), &redirects)
-	// The client's own Timeout ends the request, not the context, so that a
-	// timeout reads exactly as kubelet logs it ("Client.Timeout exceeded").
-	req = req.WithContext(httptrace.WithClientTrace(context.WithoutCancel(ctx), phases.clientTrace()))
+	// The client's own Timeout ends the request at the deadline, not the
+	// context, so that a timeout reads exactly as kubelet logs it
+	// ("Client.Timeout exceeded"); the context still ends it at once when
+	// the scrape that asked for it goes away.
+	reqCtx, cancel := withoutDeadline(ctx)
+	defer cancel()
+	req = req.WithContext(httptrace.WithClientTrace(reqCtx, phases.clientTrace()))
 	level.Debug(p.Log).Log("msg", "Sending request", "url", u, "headers", fmt.Sprint(req.Header))
 
 	res, err := client.Do(req)
@@ -71,6 +75,19 @@ func judgeStatus(code int, body []byte) Verdict {
 	}
 	// kubelet leaves the body out on purpose (kubernetes issue #99425).
 	return failure(fmt.Sprintf("HTTP probe failed with statuscode: %d", code))
+}
+
+// withoutDeadline is ctx without its deadline: it ends when ctx is
+// cancelled (the client went away, the exporter stops), but not when the
+// deadline passes.
+func withoutDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			cancel()
+		}
+	})
+	return out, func() { stop(); cancel() }
 }
 
 // timeLeft is the time until ctx's deadline.

@@ -41,7 +41,7 @@ func tracedRunner(t *testing.T) *Runner {
 		t.Fatalf("the capture does not open in the lab: %v", err)
 	}
 	t.Cleanup(func() { tracer.Close() })
-	return NewRunner(tracer, log.NewNopLogger())
+	return NewRunner(tracer, nil, log.NewNopLogger())
 }
 
 // labProbe runs module (YAML) against target with runner.

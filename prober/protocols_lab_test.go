@@ -50,7 +50,7 @@ func TestWithoutCapNetRawVerdictsComeFromErrno(t *testing.T) {
 			tracer.Close()
 			t.Fatal("the capture opened without CAP_NET_RAW")
 		}
-		runner := NewRunner(nil, log.NewNopLogger())
+		runner := NewRunner(nil, nil, log.NewNopLogger())
 		serveTCPInPod(t, l, netip.AddrPortFrom(l.PodIPv4, 80))
 		holder, err := net.Listen("tcp", ":30500")
 		if err != nil {

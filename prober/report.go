@@ -30,6 +30,11 @@ type Report struct {
 	Traced bool
 	// Sweep: the probe was a source-port sweep.
 	Sweep bool
+	// Denied is why probe_targets refused the target; nothing was sent.
+	Denied error
+	// Abandoned: whoever asked for the probe went away before it ended,
+	// so its verdict is not one kubelet would reach.
+	Abandoned bool
 	log   lockedBuffer
 }
 
@@ -43,8 +48,10 @@ func (r *Report) DebugOutput() string {
 	fmt.Fprintf(&b, "Logs for the probe:\n%s\n", r.log.String())
 	r.writeHandshakes(&b)
 	fmt.Fprintf(&b, "Kubelet's verdict: %s\n", r.Verdict.Result)
-	if r.Verdict.Output != "" {
-		fmt.Fprintf(&b, "Kubelet's output: %s\n", r.Verdict.Output)
+	if out := r.Verdict.Output; len(out) > maxShownOutput {
+		fmt.Fprintf(&b, "Kubelet's output (the first %d of %d bytes): %s\n", maxShownOutput, len(out), out[:maxShownOutput])
+	} else if out != "" {
+		fmt.Fprintf(&b, "Kubelet's output: %s\n", out)
 	}
 	fmt.Fprintf(&b, "\n\nMetrics that would have been returned:\n")
 	mfs, err := r.Registry.Gather()
@@ -59,6 +66,12 @@ func (r *Report) DebugOutput() string {
 	fmt.Fprintf(&b, "\n\nModule configuration (%s):\n%s", r.ModuleName, r.Module)
 	return b.String()
 }
+
+// maxShownOutput bounds how much of kubelet's output (for a success, up
+// to 10 KiB of the body) the debug output shows: whoever can reach /probe
+// can read it, and the start of a body is what tells a health endpoint's
+// answer.
+const maxShownOutput = 1024
 
 // maxSweepTimelines bounds the timelines a sweep's debug output shows.
 const maxSweepTimelines = 10
@@ -103,6 +116,21 @@ func (r *Report) LastHandshake() string {
 	return r.Attempts[len(r.Attempts)-1].Explain()
 }
 
+// reportOverhead is what a kept report takes beyond its texts and
+// segments: its registry with the probe's metric families, its attempts
+// and bookkeeping (TestReportMemorySizeIsAnUpperBound measures it).
+const reportOverhead = 24 << 10
+
+// memorySize estimates, from above, the memory a kept report holds.
+func (r *Report) memorySize() int64 {
+	n := reportOverhead + len(r.ModuleName) + len(r.Target) + len(r.Verdict.Output) + r.log.Len()
+	for _, a := range r.Attempts {
+		p := a.Packets()
+		n += 512 + 96*(p.SYNSent+p.SYNACKReceived+p.RSTSent+p.RSTReceived)
+	}
+	return int64(n)
+}
+
 // lockedBuffer is a buffer that goroutines of one probe (the HTTP
 // transport's, gRPC's) can log into at once.
 type lockedBuffer struct {
@@ -116,6 +144,12 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+func (l *lockedBuffer) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Cap()
+}
+
 func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -125,18 +159,23 @@ func (l *lockedBuffer) String() string {
 // probeLogger writes a probe's log lines to the probe's own buffer, at
 // every level, and passes them on to the exporter's log at debug level:
 // a failing target should not fill the exporter's log at every scrape.
+// Both see the probe's secrets redacted.
 type probeLogger struct {
 	buffered, next log.Logger
+	secrets        *redactor
 }
 
-func newProbeLogger(next log.Logger, buf *lockedBuffer, module, target string) *probeLogger {
+func newProbeLogger(next log.Logger, buf *lockedBuffer, module, target string, secrets *redactor) *probeLogger {
+	target = secrets.redact(target)
 	return &probeLogger{
 		buffered: log.With(log.NewLogfmtLogger(buf), "time", log.DefaultTimestampUTC, "module", module, "target", target),
 		next:     level.Debug(log.With(next, "module", module, "target", target)),
+		secrets:  secrets,
 	}
 }
 
 func (l *probeLogger) Log(keyvals ...any) error {
+	keyvals = l.secrets.redactKeyvals(keyvals)
 	err := l.buffered.Log(keyvals...)
 	l.next.Log(withoutLevel(keyvals)...)
 	return err

@@ -16,6 +16,18 @@ type Request struct {
 	Timeout    time.Duration
 	// SourcePort, if set, replaces the module's source_port.
 	SourcePort *config.SourcePort
+	// policy is the target policy a /probe request is held to; the probe
+	// command's operator is not.
+	policy *targetPolicy
+}
+
+// sockets is how many sockets the probe holds at once at the most: one,
+// or a sweep's parallelism.
+func (r Request) sockets() int {
+	if s := r.Module.SourcePortSweep; s != nil {
+		return min(s.Parallelism, s.PortsPerScrape())
+	}
+	return 1
 }
 
 // Origin is where a probe is asked for. It decides how errors name the
@@ -68,6 +80,9 @@ func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
 		return Request{}, &RequestError{Param: "target", Msg: err.Error()}
 	}
 	req := Request{Target: p.Target, ModuleName: p.Module, Module: m, Timeout: time.Duration(m.Timeout)}
+	if o == FromQuery {
+		req.policy = &targetPolicy{file: cfg.ProbeTargets, module: m.ProbeTargets, moduleName: p.Module}
+	}
 	if p.Timeout > 0 {
 		req.Timeout = p.Timeout
 	}
@@ -110,5 +125,35 @@ func sourcePortOverride(o Origin, p Params, m config.Module) (config.SourcePort,
 	if err != nil {
 		return config.SourcePort{}, requestError("source_port", "%s: %s", given, err)
 	}
+	if o == FromQuery {
+		if err := overrideAllowed(sp, m); err != nil {
+			return config.SourcePort{}, requestError("source_port", "%s: %s", given, err)
+		}
+	}
 	return sp, nil
+}
+
+// lowestOverridePort is where an override of a module that lets the
+// kernel choose may start: the ports below belong to the node's services
+// (sshd's 22 among them), which a probe must not bind by a URL's word.
+const lowestOverridePort = 1024
+
+// overrideAllowed keeps a source_port parameter inside what the module
+// declares: its source_port range, or 1024-65535 when that is ephemeral.
+// The kernel's own choice is always allowed.
+func overrideAllowed(sp config.SourcePort, m config.Module) error {
+	if sp.IsEphemeral() {
+		return nil
+	}
+	if m.SourcePort.IsEphemeral() {
+		if sp.Ports.First < lowestOverridePort {
+			return fmt.Errorf("ports below %d are the node's services: this module takes ports %d-65535; "+
+				"declare a source_port range in the module to allow lower ones", lowestOverridePort, lowestOverridePort)
+		}
+		return nil
+	}
+	if declared := m.SourcePort.Ports; sp.Ports.First < declared.First || sp.Ports.Last > declared.Last {
+		return fmt.Errorf("outside the module's source_port %s, which an override must stay inside", declared)
+	}
+	return nil
 }

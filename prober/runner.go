@@ -17,39 +17,69 @@ import (
 // and where sequential source-port choices continue.
 type Runner struct {
 	tracer  *handshake.Tracer
+	guard   *Guard
 	logger  log.Logger
 	cursors *portCursors
 }
 
 // NewRunner returns a Runner; tracer may be nil, which turns tracing off.
-func NewRunner(tracer *handshake.Tracer, logger log.Logger) *Runner {
-	return &Runner{tracer: tracer, logger: logger, cursors: newPortCursors()}
+// guard knows the exporter's own addresses for the target policy; nil
+// when there are none to protect (the probe command).
+func NewRunner(tracer *handshake.Tracer, guard *Guard, logger log.Logger) *Runner {
+	if guard == nil {
+		guard = NewGuard(nil)
+	}
+	return &Runner{tracer: tracer, guard: guard, logger: logger, cursors: newPortCursors()}
 }
 
 // Run carries out one probe, all of it within the request's timeout.
 func (r *Runner) Run(ctx context.Context, req Request) *Report {
+	asker := ctx
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
-	rep := &Report{ModuleName: req.ModuleName, Module: req.Module, Target: req.Target, Registry: prometheus.NewRegistry()}
-	pl := newProbeLogger(r.logger, &rep.log, req.ModuleName, req.Target)
+	secrets := newRedactor(req)
+	rep := &Report{ModuleName: req.ModuleName, Module: req.Module, Target: secrets.redact(req.Target), Registry: prometheus.NewRegistry()}
+	pl := newProbeLogger(r.logger, &rep.log, req.ModuleName, req.Target, secrets)
 	done, finish := context.WithCancel(context.Background())
+	defer finish()
 	p := r.newProbe(done, req, rep.Registry, pl)
 	level.Info(pl).Log("msg", "Beginning probe", "probe", req.Module.Prober, "timeout_seconds", req.Timeout.Seconds(),
 		"kubelet_version", req.Module.KubeletVersion, "source", sourceDescription(p))
 	start := time.Now()
-	rep.Verdict = proberFor(req.Module)(ctx, p)
+	if rep.Denied = r.checkTarget(ctx, p, req); rep.Denied == nil {
+		rep.Verdict = proberFor(req.Module)(ctx, p)
+		rep.Verdict.Output = secrets.redact(rep.Verdict.Output)
+	}
 	rep.Duration = time.Since(start)
+	// The scrape went away (or the exporter is stopping): what the probe
+	// saw until then is not a verdict kubelet would reach.
+	rep.Abandoned = asker.Err() != nil
 	// A client library may still be dialing (net/http dials apart from
 	// the request); ending those completes the record of the probe.
 	finish()
 	p.dialer.wait()
+	r.record(p, rep)
+	return rep
+}
+
+// record completes the report: the connects, the metrics, the log.
+func (r *Runner) record(p *probe, rep *Report) {
 	rep.Attempts, rep.Traced, rep.Sweep = p.dialer.Attempts(), p.dialer.Traced(), p.SweepPorts != nil
-	registerProbeMetrics(rep, p.dialer, req.Timeout)
+	if rep.Denied == nil {
+		rep.Denied = p.dialer.Denied()
+	}
+	switch {
+	case rep.Denied != nil:
+		level.Warn(p.Log).Log("msg", "Probe refused by probe_targets", "err", rep.Denied)
+		return
+	case rep.Abandoned:
+		level.Warn(p.Log).Log("msg", "The probe was cut short: whoever asked for it went away", "after_seconds", rep.Duration.Seconds())
+	}
+	registerProbeMetrics(rep, p.dialer, p.Timeout)
 	if !rep.Sweep {
 		registerHandshakeMetrics(rep.Registry, rep.Attempts, rep.Traced)
 	}
-	logVerdict(pl, rep)
-	return rep
+	logVerdict(p.Log, rep)
 }
 
 func (r *Runner) newProbe(done context.Context, req Request, reg *prometheus.Registry, l log.Logger) *probe {
@@ -67,8 +97,26 @@ func (r *Runner) newProbe(done context.Context, req Request, reg *prometheus.Reg
 		tracer:    r.tracer,
 		log:       l,
 		probeDone: done,
+		policy:    req.policy,
+		guard:     r.guard,
+		resolved:  map[string][]netip.Addr{},
 	}
 	return p
+}
+
+// checkTarget applies the request's target policy to every address the
+// probe's first connect could go to, before anything is sent. A host that
+// does not resolve is left to the probe, which fails as kubelet's would.
+func (r *Runner) checkTarget(ctx context.Context, p *probe, req Request) error {
+	if req.policy == nil {
+		return nil
+	}
+	host, port := connectAddress(req.Target, req.Module)
+	ips, err := p.dialer.preResolve(ctx, host)
+	if err != nil {
+		return nil
+	}
+	return p.dialer.allow(host, ips, port)
 }
 
 // sourceDescription says where the probe's connections come from.

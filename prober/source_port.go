@@ -18,12 +18,22 @@ type portCursors struct {
 
 func newPortCursors() *portCursors { return &portCursors{next: map[string]int{}} }
 
+// maxCursors bounds the cursors kept: each module and range, the ranges
+// of source_port parameters included, has one.
+const maxCursors = 1024
+
 // take returns the next n ports of r for key, wrapping at the end.
 func (c *portCursors) take(key string, r ports.Range, n int) []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key += "/" + r.String()
-	offset := c.next[key]
+	offset, known := c.next[key]
+	if !known && len(c.next) >= maxCursors {
+		for k := range c.next { // forget one: that range starts over
+			delete(c.next, k)
+			break
+		}
+	}
 	ports := make([]int, n)
 	for i := range ports {
 		ports[i] = int(r.First) + (offset+i)%r.Len()

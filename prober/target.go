@@ -3,18 +3,31 @@ package prober
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 )
+
+// maxTargetLength bounds a target. kubelet's own are a pod IP and port, or
+// a short URL; a long one only costs memory in every log line and report.
+const maxTargetLength = 1024
 
 // checkTarget says what is wrong with a target for a module, in words a
 // user can act on, before anything is sent.
 func checkTarget(target string, m config.Module) error {
 	if target == "" {
 		return fmt.Errorf("the target parameter is missing: %s", targetForm(m))
+	}
+	if len(target) > maxTargetLength {
+		return fmt.Errorf("the target is %d bytes long, more than the %d a target may have: %s", len(target), maxTargetLength, targetForm(m))
+	}
+	if bad := unprintable(target); bad != "" {
+		return fmt.Errorf("target %q: %s, which no host, port or URL has: %s", target, bad, targetForm(m))
 	}
 	var err error
 	if m.Prober == config.ProberHTTP {
@@ -44,11 +57,44 @@ func splitHostPort(target string) (host string, port int, err error) {
 	if err != nil {
 		return "", 0, fmt.Errorf("not host:port")
 	}
-	if host == "" {
-		return "", 0, fmt.Errorf("the host is empty")
+	if err := checkHost(host); err != nil {
+		return "", 0, err
 	}
 	port, err = parsePort(p)
 	return host, port, err
+}
+
+// checkHost accepts an IP address (an IPv6 one with its zone, as in
+// fe80::1%eth0) or a DNS name, as kubelet's dialer would resolve it.
+func checkHost(host string) error {
+	switch {
+	case host == "":
+		return fmt.Errorf("the host is empty")
+	case validIP(host), config.ValidHostname(host):
+		return nil
+	}
+	return fmt.Errorf("host %q is neither an IP address nor a DNS name", host)
+}
+
+func validIP(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// unprintable describes the first character of s that has no place in a
+// target (white space, a control character, invalid UTF-8), or is "".
+func unprintable(s string) string {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return fmt.Sprintf("byte %d is not valid UTF-8", i)
+		case r == ' ':
+			return fmt.Sprintf("byte %d is a space", i)
+		case unicode.IsControl(r) || unicode.IsSpace(r):
+			return fmt.Sprintf("byte %d is the control character %U", i, r)
+		}
+	}
+	return ""
 }
 
 func parsePort(p string) (int, error) {
@@ -95,6 +141,9 @@ func parseTargetURL(target string) (*url.URL, error) {
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("the URL has no host")
 	}
+	if err := checkHost(u.Hostname()); err != nil {
+		return nil, err
+	}
 	if p := u.Port(); p != "" {
 		if _, err := parsePort(p); err != nil {
 			return nil, err
@@ -116,5 +165,27 @@ func hostAndPort(target string, modulePort int) (string, int, error) {
 	if strings.ContainsAny(host, "/?#@ []") {
 		return "", 0, fmt.Errorf("not a host name or address")
 	}
+	if err := checkHost(host); err != nil {
+		return "", 0, err
+	}
 	return host, modulePort, nil
+}
+
+// connectAddress is the host and port a probe's first connect goes to: a
+// module's http.host replaces the target's host, as httpGet.host does.
+func connectAddress(target string, m config.Module) (string, uint16) {
+	if m.Prober == config.ProberHTTP {
+		u, err := httpURL(target, m.HTTP)
+		if err != nil {
+			return "", 0
+		}
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		n, _ := strconv.Atoi(port)
+		return u.Hostname(), uint16(n)
+	}
+	host, port, _ := splitHostPort(target)
+	return host, uint16(port)
 }
