@@ -40,6 +40,7 @@ func (t *Tracer) begin(remote netip.AddrPort) *trace {
 		return nil
 	}
 	tr := &trace{tracer: t, remote: remote, started: time.Now(), expecting: true, synAck: make(chan struct{})}
+	t.filter.watch(remote)
 	t.mu.Lock()
 	t.expected[remote]++
 	t.mu.Unlock()
@@ -166,6 +167,7 @@ func (tr *trace) finish() []segment {
 	}
 	t := tr.tracer
 	t.sync()
+	defer t.filter.unwatch(tr.remote)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tr.stopExpecting()

@@ -57,12 +57,9 @@ func openCapture(logger log.Logger) (*capture, error) {
 }
 
 func setupCapture(c *socket.Conn) error {
-	prog, err := bpf.Assemble(synOrRstFilter)
-	if err != nil {
-		return fmt.Errorf("assembling the capture filter: %w", err)
-	}
-	if err := c.SetBPF(prog); err != nil {
-		return fmt.Errorf("attaching the capture filter: %w", err)
+	// Nothing to trace yet: the filter passes nothing.
+	if err := attachFilter(c, captureFilter(nil, false)); err != nil {
+		return err
 	}
 	// Kernel receive times make the timeline exact, whatever the reader's lag.
 	if err := c.SetsockoptInt(unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
@@ -74,6 +71,21 @@ func setupCapture(c *socket.Conn) error {
 	// Protocol 0 at socket(2) and ETH_P_ALL here: all interfaces, both
 	// directions, and only from now on.
 	return c.Bind(&unix.SockaddrLinklayer{Protocol: networkOrder(unix.ETH_P_ALL), Ifindex: 0})
+}
+
+// setFilter replaces the capture's filter, at once: from its return on,
+// the kernel queues only what the new one passes.
+func (c *capture) setFilter(prog []bpf.Instruction) error { return attachFilter(c.conn, prog) }
+
+func attachFilter(c *socket.Conn, prog []bpf.Instruction) error {
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return fmt.Errorf("assembling the capture filter: %w", err)
+	}
+	if err := c.SetBPF(raw); err != nil {
+		return fmt.Errorf("attaching the capture filter: %w", err)
+	}
+	return nil
 }
 
 func (c *capture) close() error {

@@ -2,7 +2,10 @@
 
 package handshake
 
-import "github.com/go-kit/log"
+import (
+	"github.com/go-kit/log"
+	"golang.org/x/net/bpf"
+)
 
 // capture has no implementation here: Open fails with ErrUnsupported, and
 // probes are judged from their connect errors alone.
@@ -14,3 +17,5 @@ func (*capture) run(func(segment)) {}
 func (*capture) sync()             {}
 func (*capture) close() error      { return nil }
 func (*capture) dropped() uint64   { return 0 }
+
+func (*capture) setFilter([]bpf.Instruction) error { return nil }

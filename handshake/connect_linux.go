@@ -2,43 +2,61 @@ package handshake
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/mdlayher/socket"
 	"golang.org/x/sys/unix"
 )
 
 // connect opens a TCP connection to remote the way connect(2) does in
 // Go's dialer, but announces the local address to the trace as soon as
-// the kernel has chosen it, while the SYN is on its way.
+// the kernel has chosen it, while the SYN is on its way. The socket waits
+// on Go's poller through an *os.File, and net.FileConn makes the one
+// duplicate the connection needs, so a connect holds two descriptors for
+// a moment and one after.
 func connect(ctx context.Context, remote netip.AddrPort, opts Options, tr *trace) (net.Conn, netip.AddrPort, error) {
-	c, err := socket.Socket(addressFamily(remote.Addr()), unix.SOCK_STREAM, unix.IPPROTO_TCP, "tcp", nil)
+	fd, err := unix.Socket(addressFamily(remote.Addr()), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return nil, netip.AddrPort{}, os.NewSyscallError("socket", err)
+	}
+	f := os.NewFile(uintptr(fd), "tcp")
+	defer f.Close() // the net.Conn holds its own duplicate
+	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil, netip.AddrPort{}, err
 	}
-	defer c.Close() // the net.Conn holds a duplicate of the descriptor
-	if err := apply(opts, c, remote.Addr()); err != nil {
+	if err := control(rc, func(fd int) error { return apply(opts, fd, remote.Addr()) }); err != nil {
 		return nil, netip.AddrPort{}, err
 	}
-	local, err := connectAndWait(ctx, c, remote, opts, tr)
+	local, err := connectAndWait(ctx, f, rc, remote, opts, tr)
 	if err != nil {
 		return nil, local, err
 	}
-	conn, err := netConn(c)
+	conn, err := net.FileConn(f)
 	return conn, local, err
 }
 
+// control runs fn on the socket and returns its error.
+func control(rc syscall.RawConn, fn func(fd int) error) error {
+	var fnErr error
+	if err := rc.Control(func(fd uintptr) { fnErr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return fnErr
+}
+
 // apply sets the socket options and binds, before connect.
-func apply(o Options, c *socket.Conn, remote netip.Addr) error {
+func apply(o Options, fd int, remote netip.Addr) error {
 	if o.Linger {
-		if err := setLinger(c); err != nil {
-			return err
+		// Close sends a FIN and waits up to a second for it to be
+		// acknowledged, as kubelet's ProbeDialer makes it.
+		if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 1}); err != nil {
+			return os.NewSyscallError("setsockopt", err)
 		}
 	}
 	if !o.Local.Addr().IsValid() && o.Local.Port() == 0 {
@@ -47,15 +65,15 @@ func apply(o Options, c *socket.Conn, remote netip.Addr) error {
 	if o.Local.Port() != 0 {
 		// The probe before this one from the same port may have left the
 		// port in TIME_WAIT; binding must not fail for that.
-		if err := c.SetsockoptInt(unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			return err
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return os.NewSyscallError("setsockopt", err)
 		}
-	} else if err := c.SetsockoptInt(unix.SOL_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1); err != nil {
+	} else if err := unix.SetsockoptInt(fd, unix.SOL_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1); err != nil {
 		// A source address alone must not make the kernel pick the port at
 		// bind(2): kubelet's port is picked at connect(2), by other rules.
-		return err
+		return os.NewSyscallError("setsockopt", err)
 	}
-	return c.Bind(sockaddr(bindAddress(o.Local, remote)))
+	return os.NewSyscallError("bind", unix.Bind(fd, sockaddr(bindAddress(o.Local, remote))))
 }
 
 // bindAddress fills in the wildcard address of remote's family when only
@@ -70,25 +88,11 @@ func bindAddress(local netip.AddrPort, remote netip.Addr) netip.AddrPort {
 	return netip.AddrPortFrom(netip.IPv6Unspecified(), local.Port())
 }
 
-// setLinger makes close send a FIN and wait up to a second for it to be
-// acknowledged, as kubelet's ProbeDialer does.
-func setLinger(c *socket.Conn) error {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var sockErr error
-	if err := rc.Control(func(fd uintptr) {
-		sockErr = unix.SetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 1})
-	}); err != nil {
-		return err
-	}
-	return os.NewSyscallError("setsockopt", sockErr)
-}
-
 // connectAndWait starts the connect, registers the local address with the
-// trace and waits for the handshake to end.
-func connectAndWait(ctx context.Context, c *socket.Conn, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
+// trace and waits for the handshake to end: established, failed, or given
+// up when ctx ends (its deadline, the probe's end) or the SYN-ACK went
+// unanswered for opts.AbandonAfterSYNACK.
+func connectAndWait(ctx context.Context, f *os.File, rc syscall.RawConn, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var abandoned atomic.Bool
@@ -96,18 +100,37 @@ func connectAndWait(ctx context.Context, c *socket.Conn, remote netip.AddrPort, 
 		stop := abandonAfterSYNACK(tr, opts.AbandonAfterSYNACK, func() { abandoned.Store(true); cancel() })
 		defer stop()
 	}
+	// The poller wakes the wait below when the deadline passes: ctx's own,
+	// or now, when ctx is cancelled.
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = f.SetWriteDeadline(deadline)
+	}
+	defer context.AfterFunc(ctx, func() { _ = f.SetWriteDeadline(time.Unix(1, 0)) })()
 	var local netip.AddrPort
+	var connErr error
 	started := false
-	err := c.WriteFunc(ctx, "connect", func(fd int) error {
+	err := rc.Write(func(fd uintptr) bool {
 		if !started {
 			started = true
-			err := unix.Connect(fd, sockaddr(remote))
-			local = localAddr(fd)
+			connErr = unix.Connect(int(fd), sockaddr(remote))
+			local = localAddr(int(fd))
 			tr.bound(local)
-			return err
+			if connErr != unix.EINPROGRESS {
+				return true
+			}
 		}
-		return connectProgress(fd)
+		connErr = connectProgress(int(fd))
+		return connErr != unix.EAGAIN
 	})
+	if err == nil {
+		err = connErr
+	}
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err() // the wait was ended on purpose: say why
+	}
+	if errno, ok := err.(unix.Errno); ok {
+		err = os.NewSyscallError("connect", errno)
+	}
 	return local, connectError(err, abandoned.Load())
 }
 
@@ -189,26 +212,4 @@ func zoneIndex(zone string) uint32 {
 		return uint32(ifi.Index)
 	}
 	return 0
-}
-
-// netConn hands the connected socket to Go's net package, which takes its
-// own duplicate of the descriptor.
-func netConn(c *socket.Conn) (net.Conn, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var dupFD int
-	var dupErr error
-	if err := rc.Control(func(fd uintptr) {
-		dupFD, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		return nil, err
-	}
-	if dupErr != nil {
-		return nil, fmt.Errorf("duplicating the socket: %w", dupErr)
-	}
-	f := os.NewFile(uintptr(dupFD), "tcp")
-	defer f.Close()
-	return net.FileConn(f)
 }

@@ -25,6 +25,8 @@ type Tracer struct {
 	handshakes map[fourTuple]*trace // connects whose local port is known
 	expected   map[netip.AddrPort]int
 	early      []segment // segments to or from expected remotes
+
+	filter remoteFilter
 }
 
 // fourTuple identifies a connection from this host's side.
@@ -41,6 +43,8 @@ func Open(logger log.Logger) (*Tracer, error) {
 		return nil, err
 	}
 	t.capture = c
+	t.filter.install = c.setFilter
+	t.filter.log = logger
 	go c.run(t.dispatch)
 	return t, nil
 }
@@ -54,6 +58,7 @@ func (t *Tracer) Close() error {
 	if t == nil || t.capture == nil {
 		return nil
 	}
+	t.filter.stop()
 	return t.capture.close()
 }
 
