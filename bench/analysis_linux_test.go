@@ -15,7 +15,7 @@ type caseKey struct {
 type caseSummary struct {
 	PerSecond, CPUPerProbe, PeakMiB float64
 	P50, P99                        time.Duration
-	Errors, Rounds                  int // errors summed over the rounds
+	Errors, Failed, Rounds          int // errors and failed probes summed over the rounds
 }
 
 // summarize takes the medians over rounds, by competitor and case.
@@ -45,6 +45,7 @@ func summarizeCase(ss []sample) caseSummary {
 		rate, cpu, peak = append(rate, s.PerSecond), append(cpu, s.CPUPerProbe), append(peak, s.PeakMiB)
 		p50, p99 = append(p50, float64(s.P50)), append(p99, float64(s.P99))
 		c.Errors += s.Errors
+		c.Failed += s.Failed
 	}
 	c.PerSecond, c.CPUPerProbe, c.PeakMiB = median(rate), median(cpu), median(peak)
 	c.P50, c.P99 = time.Duration(median(p50)), time.Duration(median(p99))
@@ -85,6 +86,18 @@ func sideBySideRatios(out sideBySide) []ratio {
 		}
 	}
 	return append(rs, compare(s, kubeprobeOn, kubeprobeOff))
+}
+
+// failingRuns are the runs in which more than 1% of the probes failed or
+// erred: they measured something other than probes that work.
+func failingRuns(samples []sample) []sample {
+	var out []sample
+	for _, s := range samples {
+		if (s.Failed+s.Errors)*100 > s.Requests {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // peakMiB is the highest resident peak a competitor reached in any run.

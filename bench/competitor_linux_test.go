@@ -116,7 +116,8 @@ func (c *competitor) verify(probeURL string) error {
 	return nil
 }
 
-// metric reads one series without labels from the competitor's /metrics.
+// metric reads one series from the competitor's /metrics, named as the
+// text format writes it: name{label="value",...} with the labels sorted.
 func (c *competitor) metric(name string) (float64, error) {
 	resp, err := http.Get(c.base + "/metrics")
 	if err != nil {

@@ -11,7 +11,7 @@ func renderSideBySide(s *sideBySide) string {
 		return ""
 	}
 	sum := summarize(s.Samples)
-	t := newTable("probe", "c", "competitor", "probes/s", "p50 ms", "p99 ms", "CPU µs/probe", "peak RSS MiB", "errors")
+	t := newTable("probe", "c", "competitor", "probes/s", "p50 ms", "p99 ms", "CPU µs/probe", "peak RSS MiB", "errors", "failed probes")
 	for _, probe := range probes {
 		for _, c := range concurrencies {
 			for _, name := range s.Competitors {
@@ -20,7 +20,7 @@ func renderSideBySide(s *sideBySide) string {
 					continue
 				}
 				t.add(probe, fmt.Sprint(c), name, perSec(m.PerSecond), millis(m.P50), millis(m.P99),
-					micros(m.CPUPerProbe), mib(m.PeakMiB), fmt.Sprint(m.Errors))
+					micros(m.CPUPerProbe), mib(m.PeakMiB), fmt.Sprint(m.Errors), fmt.Sprint(m.Failed))
 			}
 		}
 	}
@@ -28,7 +28,8 @@ func renderSideBySide(s *sideBySide) string {
 	for _, c := range sum[kubeprobeOn] {
 		rounds = c.Rounds
 	}
-	return fmt.Sprintf("## Side by side: medians over %d rounds\n\n%s\n", rounds, t)
+	return fmt.Sprintf("## Side by side: medians over %d rounds\n\nErrors (non-2xx answers, socket errors) and failed probes "+
+		"(wrk's requests less the probes that reached the target) are summed over the rounds.\n\n%s\n", rounds, t)
 }
 
 // renderTracerRuns is the background-load section in full: the idle
@@ -38,14 +39,14 @@ func renderTracerRuns(tl *tracerLoad) string {
 		return ""
 	}
 	idle := newTable("background: asked", "reached/s", "failed/s", "idle cores on", "off", "load generator cores", "segments dropped")
-	runs := newTable("background: asked", "round", "competitor", "probes/s", "p99 ms", "CPU µs/probe", "background reached/s", "errors")
+	runs := newTable("background: asked", "round", "competitor", "probes/s", "p99 ms", "CPU µs/probe", "background reached/s", "errors", "failed probes")
 	for _, lv := range tl.Levels {
 		i := lv.Idle
 		idle.add(levelName(lv), perSec(i.ReachedPerSecond), perSec(i.FailedPerSecond), cores(i.OnCores), cores(i.OffCores),
 			cores(i.LoadCores), fmt.Sprint(i.Dropped))
 		for _, s := range lv.Probes {
 			runs.add(levelName(lv), fmt.Sprint(s.Round), s.Competitor, perSec(s.PerSecond), millis(s.P99),
-				micros(s.CPUPerProbe), perSec(s.BackgroundPerSecond), fmt.Sprint(s.Errors))
+				micros(s.CPUPerProbe), perSec(s.BackgroundPerSecond), fmt.Sprint(s.Errors), fmt.Sprint(s.Failed))
 		}
 	}
 	return fmt.Sprintf("## The capture under background traffic\n\nIdle, over %.0f s with no probe:\n\n%s\n"+
@@ -84,10 +85,10 @@ func renderEveryRound(s *sideBySide) string {
 	if s == nil {
 		return ""
 	}
-	t := newTable("round", "probe", "c", "competitor", "requests", "probes/s", "p50 ms", "p99 ms", "CPU µs/probe", "peak RSS MiB", "errors")
+	t := newTable("round", "probe", "c", "competitor", "requests", "probes/s", "p50 ms", "p99 ms", "CPU µs/probe", "peak RSS MiB", "errors", "failed probes")
 	for _, x := range s.Samples {
 		t.add(fmt.Sprint(x.Round), x.Probe, fmt.Sprint(x.Concurrency), x.Competitor, fmt.Sprint(x.Requests), perSec(x.PerSecond),
-			millis(x.P50), millis(x.P99), micros(x.CPUPerProbe), mib(x.PeakMiB), fmt.Sprint(x.Errors))
+			millis(x.P50), millis(x.P99), micros(x.CPUPerProbe), mib(x.PeakMiB), fmt.Sprint(x.Errors), fmt.Sprint(x.Failed))
 	}
 	return "## Every run of the side by side\n\n<details><summary>in the order they ran</summary>\n\n" + t.String() + "\n</details>\n"
 }

@@ -16,11 +16,14 @@ type load struct {
 	Target      string
 	Concurrency int
 	Duration    time.Duration
+	// Successes counts, since some time before, the probes that succeeded.
+	Successes func() (float64, error)
 }
 
 // measure continues c, checks that its probe succeeds, runs wrk against
 // it, and pauses it again: throughput and latency from wrk, CPU per probe
-// from /proc/PID/stat over the run, the resident peak since the run began.
+// from /proc/PID/stat over the run, the resident peak since the run began,
+// and how many of wrk's requests were answered with a failed probe.
 func measure(c *competitor, l load) (sample, error) {
 	s := sample{Competitor: c.Name, Probe: l.Probe, Concurrency: l.Concurrency}
 	if err := c.resume(); err != nil {
@@ -35,6 +38,11 @@ func measure(c *competitor, l load) (sample, error) {
 	if err := resetPeakRSS(c.pid()); err != nil {
 		return s, fmt.Errorf("resetting the peak RSS of %s: %w", c.Name, err)
 	}
+	// Successes may ask the competitor's /metrics: outside the CPU window.
+	succeededBefore, err := l.Successes()
+	if err != nil {
+		return s, err
+	}
 	meter, err := startCPUMeter(c.pid())
 	if err != nil {
 		return s, err
@@ -47,6 +55,12 @@ func measure(c *competitor, l load) (sample, error) {
 	if err != nil {
 		return s, err
 	}
+	succeeded, err := l.Successes()
+	if err != nil {
+		return s, err
+	}
+	// A probe wrk gave up on at the end may have succeeded all the same.
+	s.Failed = max(0, w.Requests-int(succeeded-succeededBefore))
 	if s.PeakMiB, err = memoryMiB(c.pid(), "VmHWM"); err != nil {
 		return s, err
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
-	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
 const (
@@ -32,7 +31,8 @@ type cpuProfile struct {
 // go tool pprof's report: where the exporter's CPU goes.
 func BenchmarkProfile(b *testing.B) {
 	requireLoadTools(b)
-	netlab.RunBenchmark(b, func(tb testing.TB, _ *netlab.Lab) {
+	netlab.RunBenchmark(b, func(tb testing.TB, l *netlab.Lab) {
+		reuseTimeWait(tb, l)
 		harness.handOut(tb, "profile")
 	}, func(b *testing.B, _ *netlab.Lab) {
 		p := childPlan(b)
@@ -55,9 +55,9 @@ func BenchmarkProfile(b *testing.B) {
 
 func profileUnderWrk(b *testing.B, p plan, probe string) (cpuProfile, error) {
 	prof := cpuProfile{Probe: probe}
-	target := testserver.Accepting(b, "tcp", "127.0.0.1:0")
+	target := loopbackTCPTarget(b).Target
 	if probe == "http" {
-		target = tinyWebTarget(b) + "/"
+		target = httpTarget(b).Target
 	}
 	pprofAddr, err := unusedLoopback()
 	if err != nil {

@@ -55,6 +55,7 @@ func renderResults(r *resultSet, ended time.Time) string {
 	b.WriteString(renderTracerRuns(r.Tracer))
 	b.WriteString(renderHotPaths(r.HotPaths))
 	b.WriteString(renderProfiles(r.Profiles))
+	r.noteFailingRuns()
 	if len(r.Notes) > 0 {
 		b.WriteString("## Notes\n\n")
 		for _, n := range r.Notes {
@@ -64,6 +65,28 @@ func renderResults(r *resultSet, ended time.Time) string {
 	}
 	b.WriteString(renderEveryRound(r.SideBySide))
 	return b.String()
+}
+
+// noteFailingRuns says which runs had probes fail, so that nobody reads
+// their figures as those of working probes.
+func (r *resultSet) noteFailingRuns() {
+	var all []sample
+	if r.SideBySide != nil {
+		all = append(all, r.SideBySide.Samples...)
+	}
+	if r.Tracer != nil {
+		for _, lv := range r.Tracer.Levels {
+			all = append(all, lv.Probes...)
+		}
+	}
+	for _, s := range failingRuns(all) {
+		under := ""
+		if s.BackgroundPerSecond > 0 {
+			under = fmt.Sprintf(" under %.0f background connections/s", s.BackgroundPerSecond)
+		}
+		r.note("More than 1%% of the probes failed or erred in a run: %s, %s at c=%d%s, round %d: %d of %d failed, %d errors.",
+			s.Competitor, s.Probe, s.Concurrency, under, s.Round, s.Failed, s.Requests, s.Errors)
+	}
 }
 
 func renderPreamble(r *resultSet, ended time.Time) string {
@@ -100,9 +123,15 @@ func renderMethod() string {
 			joinInts(concurrencies)),
 		fmt.Sprintf("%d round(s); in each, every case is started by a different competitor, and while one competitor is "+
 			"measured the others are stopped (SIGSTOP), so that none takes CPU from it. Figures are medians over the rounds.", p.Rounds),
+		"Every run checks its probes: one plain probe must succeed before wrk starts, and wrk's requests are " +
+			"counted against the probes that reached the target (kubeprobe's own success counter under background load, " +
+			"where the target may be the load generator's); the difference is the failed probes.",
 		"Throughput and latency are wrk's; CPU per probe is utime+stime from /proc/PID/stat over the run divided by wrk's " +
 			"requests; peak RSS is VmHWM, reset before each run; RSS at start is VmRSS a second after the competitor was ready.",
 		"kubeprobe probes as kubelet 1.37 does (SO_LINGER 1s on close); blackbox with its defaults; every module's timeout is 2s.",
+		"The node namespace has net.ipv4.tcp_tw_reuse=1: thousands of probes a second of one target, each closed by the " +
+			"prober first, would otherwise fill every ephemeral port with TIME_WAIT sockets within seconds (the default, 2, " +
+			"reuses them on loopback only).",
 		"The floor is a minimal Go server whose /probe does one connect and close (tcp) or one GET on a fresh connection " +
 			"(http) and answers a fixed body: what any exporter must at least spend.",
 		"The background load is a separate process in the node namespace, connecting to a listener in the pod namespace " +

@@ -50,6 +50,7 @@ type sample struct {
 	CPUPerProbe float64 // seconds of the competitor's CPU per request
 	PeakMiB     float64 // VmHWM over the run
 	Errors      int     // non-2xx answers and socket errors
+	Failed      int     // requests answered with a failed probe
 	// BackgroundPerSecond is the rate the background load kept during
 	// the run (the tracer section only).
 	BackgroundPerSecond float64
