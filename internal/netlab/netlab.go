@@ -156,6 +156,11 @@ func reportChildResults(b *testing.B, line string) {
 
 func inChild() bool { return os.Getenv(envLab) != "" }
 
+// InChild tells whether this process is a lab child, re-executed inside
+// a node namespace to run one test's or benchmark's body; a harness that
+// gathers its children's results does so in the parent only.
+func InChild() bool { return inChild() }
+
 // childLab returns the lab when this process is the child running t.
 func childLab(t testing.TB) *Lab {
 	if !inChild() || os.Getenv(envTest) != t.Name() {

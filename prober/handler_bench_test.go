@@ -1,0 +1,92 @@
+package prober
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
+)
+
+// BenchmarkHandler is /probe end to end in process: the query read, a
+// slot taken, a tcp probe of a local listener, the report kept in the
+// history, the metrics encoded, plainly or with gzip as Prometheus asks;
+// with and without the capture:
+//
+//	go test -run '^$' -bench Handler -benchmem ./prober
+func BenchmarkHandler(b *testing.B) {
+	target := testserver.Accepting(b, "tcp", "127.0.0.1:0")
+	for _, r := range benchRunners(b) {
+		h := newBenchHandler(b, "modules:\n  tcp: {prober: tcp, timeout: 2s}\n", r.runner)
+		for _, encoding := range []string{"identity", "gzip"} {
+			b.Run("trace="+r.trace+"/encoding="+encoding, func(b *testing.B) {
+				url := "/probe?module=tcp&target=" + target
+				checkProbeAnswer(b, h, url, encoding)
+				b.ReportAllocs()
+				for b.Loop() {
+					if code := serve(h, url, encoding).Code; code != http.StatusOK {
+						b.Fatalf("GET %s: %d", url, code)
+					}
+				}
+			})
+		}
+	}
+}
+
+// newBenchHandler is the handler as serve wires it, on configYAML.
+func newBenchHandler(b *testing.B, configYAML string, runner *Runner) *Handler {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "kubeprobe.yml")
+	if err := os.WriteFile(path, []byte(configYAML), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	sc := config.NewSafeConfig(reg)
+	if err := sc.Reload(path); err != nil {
+		b.Fatal(err)
+	}
+	return NewHandler(HandlerOptions{
+		Config: sc, Runner: runner, History: NewHistory(100, 16<<20),
+		Slots: NewSlots(16, reg), TimeoutOffset: 500 * time.Millisecond, Registerer: reg,
+	})
+}
+
+func serve(h http.Handler, url, encoding string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Accept-Encoding", encoding)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// checkProbeAnswer fails unless the probe succeeds and its answer decodes
+// in the encoding asked for: a benchmark of failing probes, or of
+// answers nobody could read, would measure something else.
+func checkProbeAnswer(b *testing.B, h http.Handler, url, encoding string) {
+	b.Helper()
+	rec := serve(h, url, encoding)
+	var body io.Reader = rec.Body
+	if encoding == "gzip" {
+		if rec.Header().Get("Content-Encoding") != "gzip" {
+			b.Fatalf("asked for gzip, got Content-Encoding %q", rec.Header().Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body = zr
+	}
+	text, err := io.ReadAll(body)
+	if err != nil || rec.Code != http.StatusOK || !strings.Contains(string(text), "\nprobe_success 1\n") {
+		b.Fatalf("GET %s: %d %v\n%s", url, rec.Code, err, text)
+	}
+}

@@ -1,0 +1,85 @@
+package prober
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
+)
+
+// BenchmarkProbeMetrics is what /probe does with a tcp probe's result,
+// step by step: gather the per-probe registry, encode the families as
+// text or as protobuf (as promhttp does for the format asked), and the
+// whole of promhttp's handler, which the exporter builds per probe:
+//
+//	go test -run '^$' -bench ProbeMetrics -benchmem ./prober
+func BenchmarkProbeMetrics(b *testing.B) {
+	target := testserver.Accepting(b, "tcp", "127.0.0.1:0")
+	runners := benchRunners(b)
+	r := runners[len(runners)-1] // traced where it can be: the most metrics
+	m := mustModule(b, "prober: tcp\ntimeout: 2s")
+	rep := r.runner.Run(context.Background(), Request{Target: target, ModuleName: "m", Module: m, Timeout: 2 * time.Second})
+	if rep.Verdict.Result != Success {
+		b.Fatal(rep.Verdict.Output)
+	}
+	b.Run("gather", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := rep.Registry.Gather(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, format := range []expfmt.FormatType{expfmt.TypeTextPlain, expfmt.TypeProtoDelim} {
+		b.Run("gather+encode="+formatName(format), func(b *testing.B) {
+			var buf bytes.Buffer
+			b.ReportAllocs()
+			for b.Loop() {
+				buf.Reset()
+				encodeGathered(b, rep, &buf, format)
+			}
+			b.ReportMetric(float64(buf.Len()), "bytes")
+		})
+	}
+	for _, encoding := range []string{"identity", "gzip"} {
+		b.Run("promhttp/encoding="+encoding, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, "/probe", nil)
+				req.Header.Set("Accept-Encoding", encoding)
+				rec := httptest.NewRecorder()
+				promhttp.HandlerFor(rep.Registry, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
+}
+
+func encodeGathered(b *testing.B, rep *Report, buf *bytes.Buffer, format expfmt.FormatType) {
+	mfs, err := rep.Registry.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc := expfmt.NewEncoder(buf, expfmt.NewFormat(format))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func formatName(f expfmt.FormatType) string {
+	if f == expfmt.TypeProtoDelim {
+		return "protobuf"
+	}
+	return "text"
+}
