@@ -30,6 +30,8 @@ build:
 # fuzz-short fuzzes every target briefly; go test below runs their seed
 # corpora (testdata/fuzz) as ordinary tests.
 test: $(TOOLS)/kustomize cross fuzz-short
+	@unformatted=$$(gofmt -s -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt -s would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(MAKE) -C mixin GO=$(GO) lint test
 	KUSTOMIZE=$(TOOLS)/kustomize $(GO) test -race -count=1 ./...
