@@ -35,7 +35,7 @@ type Report struct {
 	// Abandoned: whoever asked for the probe went away before it ended,
 	// so its verdict is not one kubelet would reach.
 	Abandoned bool
-	log   lockedBuffer
+	log       lockedBuffer
 }
 
 // Success is probe_success: kubelet's result was success or warning.
