@@ -105,3 +105,35 @@ func assertAbsent(t *testing.T, r *Report, names ...string) {
 		}
 	}
 }
+
+// A probe whose SYN-ACK the node resets from a port the node collector
+// knows as an allocated NodePort names it, traced or not; its metric says
+// so.
+func TestResetVerdictNamesTheNodePort(t *testing.T) {
+	for name, run := range map[string]func(*testing.T, func(*testing.T, *netlab.Lab), func(*testing.T, *netlab.Lab)){
+		"traced": netlab.Run, "untraced": netlab.RunWithoutNetRaw,
+	} {
+		t.Run(name, func(t *testing.T) {
+			run(t, func(t *testing.T, l *netlab.Lab) {
+				l.ResetSYNACKsTo(t, 30000, 32767)
+			}, func(t *testing.T, l *netlab.Lab) {
+				runner := NewRunner(nil, nil, log.NewNopLogger())
+				want := "timeout: " + target(l.PodIPv4, 80) + " did not complete the handshake in time; packet tracing is off"
+				if name == "traced" {
+					runner = tracedRunner(t)
+					want = "reset_after_synack: the SYN-ACK from " + target(l.PodIPv4, 80) + " was reset by this host"
+				}
+				runner.SetNodePorts(webNodePort)
+				serveTCPInPod(t, l, netip.AddrPortFrom(l.PodIPv4, 80))
+				r := labProbe(t, runner, tcpModule+"\nsource_port: 30080", target(l.PodIPv4, 80))
+				named := "source port 30080 is an allocated NodePort (default/web; known from kubernetes), which IPVS or kube-proxy owns on this node"
+				if got := r.LastHandshake(); !strings.HasPrefix(got, want) || !strings.Contains(got, named) {
+					t.Errorf("verdict\n got %s\nwant %s… %s…", got, want, named)
+				}
+				if got := metric(t, r, "probe_tcp_source_port_nodeport"); got != 1 {
+					t.Errorf("probe_tcp_source_port_nodeport = %v, want 1", got)
+				}
+			})
+		})
+	}
+}
