@@ -42,7 +42,7 @@ func TestBootstrapScriptAppliesTheFix(t *testing.T) {
 			t.Errorf("check on a fresh node: exit %d, want %d:\n%s", code, exitExposed, text)
 		}
 		mustContain(t, "the report", text,
-			"EXPOSED: no allocated NodePort is at risk yet, but the kernel may hand out 2768 ports of the NodePort range and the exporter's listen port 9878 as source ports\n",
+			"EXPOSED: no NodePort source is on, so no allocated NodePort is known, but the kernel may hand out 2768 ports of the NodePort range and the exporter's listen port 9878 as source ports\n",
 			"Listen port 9878 (--web.listen-address) may be handed out as a source port",
 			"Fix: reserve the NodePort range and the exporter's listen port 9878, keeping what is already reserved:\n  sysctl -w net.ipv4.ip_local_reserved_ports=9878,30000-32767\n")
 		if strings.Contains(text, "OK") {

@@ -23,13 +23,17 @@ func checkVerdict(r *Report) string {
 
 func exposedVerdict(r *Report) string {
 	listen := pickable(r.ListenPorts)
+	known := "no allocated NodePort is at risk yet"
+	if len(r.Allocated) == 0 {
+		known = "no NodePort source is on, so no allocated NodePort is known"
+	}
 	switch {
 	case r.OverlapPorts > 0 && len(listen) > 0:
-		return fmt.Sprintf("EXPOSED: no allocated NodePort is at risk yet, but the kernel may hand out %d port%s of the NodePort range "+
-			"and %s as source ports", r.OverlapPorts, plural(r.OverlapPorts), listenPortsText(listen))
+		return fmt.Sprintf("EXPOSED: %s, but the kernel may hand out %d port%s of the NodePort range "+
+			"and %s as source ports", known, r.OverlapPorts, plural(r.OverlapPorts), listenPortsText(listen))
 	case r.OverlapPorts > 0:
-		return fmt.Sprintf("EXPOSED: no allocated NodePort is at risk yet, but the kernel may hand out %d port%s of the NodePort range "+
-			"as source ports: the first Service allocated there will be at risk", r.OverlapPorts, plural(r.OverlapPorts))
+		return fmt.Sprintf("EXPOSED: %s, but the kernel may hand out %d port%s of the NodePort range "+
+			"as source ports: the first Service allocated there will be at risk", known, r.OverlapPorts, plural(r.OverlapPorts))
 	}
 	return fmt.Sprintf("EXPOSED: the kernel may hand out %s as a source port: while a connection holds it, the exporter cannot start",
 		listenPortsText(listen))
