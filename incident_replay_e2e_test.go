@@ -142,7 +142,7 @@ func waitForOneResetAlertOfSeveralTargets(t *testing.T, prom string) []alert {
 
 var (
 	targetsRE = regexp.MustCompile(`node lab-node answered with a RST the SYN-ACKs of \d+ probes? of (\d+) targets?:`)
-	portsRE   = regexp.MustCompile(`Source ports of the reset probes: ([\d, ]+)\.`)
+	portsRE   = regexp.MustCompile(`Source ports seen on the reset probes: ([\d, ]+); allocated NodePorts the exporter knows among them: (\d+)\.`)
 )
 
 // assertResetAlert checks that there is one alert, for the node, and
@@ -162,10 +162,14 @@ func assertResetAlert(t *testing.T, reset []alert) {
 	if m == nil {
 		t.Fatalf("the description lists no source port:\n%s", description)
 	}
-	for _, p := range strings.Split(m[1], ", ") {
+	listed := strings.Split(m[1], ", ")
+	for _, p := range listed {
 		if !inNodePorts(p) {
 			t.Errorf("source port %s is not one of the NodePorts %s:\n%s", p, replayNodePorts, description)
 		}
+	}
+	if m[2] != strconv.Itoa(len(listed)) {
+		t.Errorf("%s of the %d ports are known NodePorts, want all:\n%s", m[2], len(listed), description)
 	}
 	if !strings.Contains(description, "The node has 200 NodePorts at risk now (KubeprobeNodePortsAtRisk)") {
 		t.Errorf("the description does not give the node's NodePorts at risk:\n%s", description)

@@ -22,11 +22,23 @@ local targets(c) = std.join('', [
   '{{ $n := . | first | value }} of {{ $n }} target{{ if ne $n 1.0 }}s{{ end }}',
   '{{ end }}',
 ]) % (c { resets: std.strReplace(resets(c, onNode(c)), '\n', ' ') });
+// The source ports of the reset probes, and how many of them the
+// exporter's NodePort sources know (probe_tcp_source_port_nodeport; absent
+// without a source, and then not said).
+// The subquery's steps see each sample of a scrape interval no longer than
+// the resolution; `or` adds the latest ones, which no step may follow yet.
+local resetPorts(c, known) =
+  local reset = 'count_values("port", probe_tcp_source_port{%(probeSelector)s%(node)s} and ignoring(outcome) (probe_tcp_handshake_outcome{%(probeSelector)s, outcome="reset_after_synack"%(node)s} == 1)%(known)s)' % (c { node: onNode(c), known: known });
+  'count by (port) (count_over_time(%(reset)s[%(probeResetWindow)s:%(probeResetPortsResolution)s]) or %(reset)s)' % (c { reset: reset });
 local sourcePorts(c) = std.join('', [
-  '{{ with printf `topk(10, count by (port) (count_over_time(count_values("port", probe_tcp_source_port{%(probeSelector)s%(node)s} and ignoring(outcome) (probe_tcp_handshake_outcome{%(probeSelector)s, outcome="reset_after_synack"%(node)s} == 1))[%(probeResetWindow)s:%(probeResetPortsResolution)s])))` $labels.%(nodeLabel)s | query }}',
-  'Source ports of the reset probes: {{ range $i, $s := sortByLabel "port" . }}{{ if $i }}, {{ end }}{{ $s.Labels.port }}{{ end }}. ',
+  '{{ with printf `topk(10, %(ports)s)` $labels.%(nodeLabel)s | query }}',
+  'Source ports seen on the reset probes: {{ range $i, $s := sortByLabel "port" . }}{{ if $i }}, {{ end }}{{ $s.Labels.port }}{{ end }}',
+  '{{ with printf `count(%(knownPorts)s)` $labels.%(nodeLabel)s | query }}; allocated NodePorts the exporter knows among them: {{ . | first | value }}{{ end }}. ',
   '{{ end }}',
-]) % (c { node: onNode(c) });
+]) % (c {
+        ports: resetPorts(c, ''),
+        knownPorts: resetPorts(c, ' and probe_tcp_source_port_nodeport{%(probeSelector)s%(node)s} == 1' % (c { node: onNode(c) })),
+      });
 local atRiskNow(c) = std.join('', [
   '{{ with printf `kubeprobe_nodeports_at_risk{%(kubeprobeSelector)s%(node)s}` $labels.%(nodeLabel)s | query }}{{ $atRisk := . | first | value }}',
   '{{ if gt $atRisk 0.0 }}The node has {{ $atRisk }} NodePorts at risk now (KubeprobeNodePortsAtRisk): the kernel hands them out as source ports and IPVS or kube-proxy resets the answers. ',
