@@ -86,7 +86,9 @@ kubernetes-manifests:
 # shared machine; none of them fails on time.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2000x $$($(GO) list ./... | grep -v /collector)
-	$(GO) test -run '^$$' -bench . ./collector/
+	$(GO) test -run '^$$' -bench TimeWaitScrape ./collector/
+	# docs/collector.md, "Connection churn": statistical, so many probes.
+	$(GO) test -run '^$$' -bench CollisionsUnderChurn -benchtime 60000x ./collector/
 
 run: build
 	./$(BIN) --config.file=config.example.yml

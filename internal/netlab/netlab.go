@@ -12,6 +12,7 @@ package netlab
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -281,10 +282,15 @@ func (l *Lab) runChild(t testing.TB, args []string, dropCaps []string) string {
 	return string(out)
 }
 
-// childArgs selects exactly the named test or benchmark in the child.
+// childArgs selects exactly the named test or benchmark in the child,
+// with the parent's -test.benchtime for a benchmark.
 func childArgs(name string, benchmark bool) []string {
 	if benchmark {
-		return []string{"-test.run", "^$", "-test.bench", runPattern(name), "-test.count=1", "-test.benchmem"}
+		args := []string{"-test.run", "^$", "-test.bench", runPattern(name), "-test.count=1", "-test.benchmem"}
+		if f := flag.Lookup("test.benchtime"); f != nil {
+			args = append(args, "-test.benchtime="+f.Value.String())
+		}
+		return args
 	}
 	return append([]string{"-test.run", runPattern(name), "-test.v", "-test.count=1"}, passedTestFlags()...)
 }
