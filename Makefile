@@ -93,6 +93,8 @@ kubernetes-manifests:
 BENCH_FLAGS ?=
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 40m ./bench -args -results=results $(BENCH_FLAGS)
+	# docs/collector.md, "Connection churn": statistical, so many probes.
+	$(GO) test -run '^$$' -bench CollisionsUnderChurn -benchtime 60000x ./collector/
 
 run: build
 	./$(BIN) --config.file=config.example.yml

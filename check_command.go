@@ -16,11 +16,14 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/collector"
 )
 
-// Exit codes of the check command, for node bootstrap scripts.
+// Exit codes of the check command, for node bootstrap scripts: one per
+// verdict (docs/collector.md), non-zero whenever a fix is needed or the
+// node cannot be vouched for.
 const (
-	exitNothingAtRisk = 0
-	exitAtRisk        = 1
-	exitCheckNotRun   = 2
+	exitNothingToFix = 0
+	exitAtRisk       = 1
+	exitCheckNotRun  = 2
+	exitExposed      = 3
 )
 
 type checkFlags struct {
@@ -28,15 +31,19 @@ type checkFlags struct {
 	format        *string
 	churnInterval *time.Duration
 	syncTimeout   *time.Duration
+	listen        *[]string
 }
 
 func addCheckCommand(app *kingpin.Application) (*kingpin.CmdClause, checkFlags) {
-	check := app.Command("check", "Report this node's port ranges, the NodePorts at risk of being handed out as source ports and the sysctl that fixes it; exit 0 if none is at risk, 1 if some are, 2 if the check could not run.")
+	check := app.Command("check", "Report this node's port ranges, the NodePorts at risk of being handed out as source ports and the sysctl that fixes it; "+
+		"exit 0 if nothing needs fixing, 1 if NodePorts are at risk, 3 if the NodePort range or the listen port is exposed with nothing allocated at risk, 2 if the check could not run or cannot vouch for the node.")
 	return check, checkFlags{
 		collector:     collector.AddFlags(check),
 		format:        check.Flag("format", "Output format: text or json.").Default("text").Enum("text", "json"),
-		churnInterval: check.Flag("churn.interval", "How long to count new connections for the churn and wrap-around time; 0s skips it.").Default("2s").Duration(),
+		churnInterval: check.Flag("churn.interval", "How long to count new connections for the churn; 0s skips it.").Default("2s").Duration(),
 		syncTimeout:   check.Flag("kubernetes.timeout", "How long to wait for the Kubernetes API to list the Services (--nodeport.kubernetes).").Default("30s").Duration(),
+		listen: check.Flag("web.listen-address", "The exporter's listen address, as serve takes it, whose port the fix reserves too when the kernel could hand it out; repeatable.").
+			Default(defaultListenAddress).Strings(),
 	}
 }
 
@@ -44,7 +51,12 @@ func addCheckCommand(app *kingpin.Application) (*kingpin.CmdClause, checkFlags) 
 func runCheck(f checkFlags, logger log.Logger, slogger *slog.Logger, out io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	node, err := newNodeCollector(ctx, f.collector, logger, slogger)
+	listen, err := flagListenPorts(*f.listen)
+	if err != nil {
+		level.Error(logger).Log("msg", "Error setting up the check", "err", err)
+		return exitCheckNotRun
+	}
+	node, err := newNodeCollector(ctx, f.collector, listen, logger, slogger)
 	if err != nil {
 		level.Error(logger).Log("msg", "Error setting up the check", "err", err)
 		return exitCheckNotRun
@@ -76,15 +88,15 @@ func checkNode(ctx context.Context, node *collector.Collector, f checkFlags) (*c
 	return node.Check(ctx, *f.churnInterval)
 }
 
-// checkExitCode is 1 when something is at risk, even if a source failed;
-// 2 when nothing is known to be at risk but a source failed, since the
-// check then cannot vouch for the node; 0 otherwise.
+// checkExitCode is the verdict's code.
 func checkExitCode(r *collector.Report) int {
-	switch {
-	case len(r.AtRisk) > 0:
+	switch r.Verdict {
+	case collector.VerdictAtRisk:
 		return exitAtRisk
-	case r.Incomplete():
+	case collector.VerdictUnknown:
 		return exitCheckNotRun
+	case collector.VerdictExposed:
+		return exitExposed
 	}
-	return exitNothingAtRisk
+	return exitNothingToFix
 }

@@ -46,9 +46,15 @@ type checkJSON struct {
 			Sockets     int    `json:"sockets"`
 		} `json:"top_destinations"`
 	} `json:"time_wait"`
-	Churn struct {
-		OpensPerSecond float64  `json:"active_opens_per_second"`
-		WrapAround     *float64 `json:"wrap_around_seconds"`
+	Verdict          string `json:"verdict"`
+	ConnectPorts     int    `json:"connect_ports"`
+	AtRiskForConnect int    `json:"nodeports_at_risk_for_connect"`
+	ListenPorts      []struct {
+		Port     int  `json:"port"`
+		Pickable bool `json:"pickable"`
+	} `json:"listen_ports"`
+	Churn *struct {
+		OpensPerSecond float64 `json:"active_opens_per_second"`
 	} `json:"churn"`
 	Fix collector.Fix `json:"fix"`
 }
@@ -97,10 +103,19 @@ func TestCheckCommandOnARealKernel(t *testing.T) {
 			"Allocated NodePorts: 0 from ipvs, 6 from static\n",
 			"  30081/TCP  --nodeport.static  (static)\n  32000/TCP  --nodeport.static  (static)\n",
 			"Outside --nodeport.range=30000-32767 (set it to the API server's --service-node-port-range):\n  45000/TCP  --nodeport.static  (static)\n",
+			// The even ports of 30000-40000 are 5001; 5 of 30000-30009, 31000 and 35000-35010's 6 are reserved.
+			"connect(2) picks each connection's source port afresh from 4989 ports first: those of 30000's parity, not reserved;",
+			// 9878 is below the range.
+			"Listen port 9878 (--web.listen-address) is outside the ephemeral range: no connection takes it.\n",
+			// 32000 is even, 30081 odd.
+			"1 of them has 30000's parity, which connect(2) picks from first: each connection from this node, kubelet's probes among them, draws one with a chance of 1 in 4989 (0.020%), however much the node churns.\n",
 			"Top destinations:\n  198.18.0.2:8080",
-			"connections opened per second over 1.0s; at that rate the kernel goes through its 9979 pickable source ports every ",
+			"\nThe busiest, 198.18.0.2:8080, holds ",
+			" of the 4989 ports connect(2) picks from first (",
+			"connections opened per second over 1.0s. It does not make a NodePort collision likelier: each connection's source port is drawn afresh.\n",
 			// What was reserved, merged with the NodePort range; 45000 is
 			// outside the ephemeral range, so it needs no reserving.
+			"Fix: reserve the NodePort range and the NodePorts at risk, keeping what is already reserved:\n",
 			"  sysctl -w net.ipv4.ip_local_reserved_ports=30000-32767,35000-35010\n",
 			"  echo 'net.ipv4.ip_local_reserved_ports = 30000-32767,35000-35010' > /etc/sysctl.d/90-kubeprobe-reserved-ports.conf\n",
 			"The kernel keeps 7222 source ports to pick from.\n",
@@ -114,6 +129,11 @@ func TestCheckCommandOnARealKernel(t *testing.T) {
 		if len(report.AtRisk) != 2 || report.AtRisk[0].Port != 30081 || report.AtRisk[1].Port != 32000 || report.Overlap != 2757 {
 			t.Errorf("json at risk %+v, overlap %d; want 30081 and 32000, 2757", report.AtRisk, report.Overlap)
 		}
+		if report.Verdict != "at_risk" || report.ConnectPorts != 4989 || report.AtRiskForConnect != 1 || report.Churn != nil ||
+			len(report.ListenPorts) != 1 || report.ListenPorts[0].Port != 9878 || report.ListenPorts[0].Pickable {
+			t.Errorf("json verdict %q, connect ports %d, at risk for connect %d, churn %v, listen ports %+v; want at_risk, 4989, 1, null, 9878 not pickable",
+				report.Verdict, report.ConnectPorts, report.AtRiskForConnect, report.Churn, report.ListenPorts)
+		}
 		if report.TimeWait.Sockets < 300 || len(report.TimeWait.Top) != 1 || report.TimeWait.Top[0].Destination != "198.18.0.2:8080" {
 			t.Errorf("json time_wait = %+v; want at least the test's 300 sockets, all to 198.18.0.2:8080", report.TimeWait)
 		}
@@ -126,11 +146,11 @@ func TestCheckCommandOnARealKernel(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", report.Fix.Command, err, out)
 		}
 		text, code = runCheckBinary(t, static, "--churn.interval=0s")
-		if code != exitNothingAtRisk {
+		if code != exitNothingToFix {
 			t.Errorf("check after the fix: exit %d, want 0:\n%s", code, text)
 		}
 		mustContain(t, "the report after the fix", text,
-			"OK: no allocated NodePort may be handed out as a source port on this node\n",
+			"OK: the kernel may hand out no allocated NodePort, no port of the NodePort range and no listen port of the exporter as a source port on this node\n",
 			"Overlap: 0 ports", "Fix: none needed.\n")
 	})
 }

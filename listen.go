@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/mdlayher/vsock"
@@ -54,7 +55,7 @@ func openListeners(flags *web.FlagConfig, logger *slog.Logger) ([]net.Listener, 
 			for _, open := range listeners {
 				open.Close()
 			}
-			return nil, fmt.Errorf("--web.listen-address=%s: %w", address, err)
+			return nil, fmt.Errorf("--web.listen-address=%s: %w%s", address, err, portTakenHint(err))
 		}
 		listeners = append(listeners, l)
 	}
@@ -75,4 +76,15 @@ func listenOn(address string) (net.Listener, error) {
 		return nil, fmt.Errorf("want vsock://:PORT: %w", err)
 	}
 	return vsock.Listen(uint32(port), nil)
+}
+
+// portTakenHint says what may hold a listen port: inside the ephemeral
+// range, any connection may have been given it as its source port, and
+// holds it as long as it lasts, TIME_WAIT included.
+func portTakenHint(err error) string {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return ""
+	}
+	return "; if the port is inside net.ipv4.ip_local_port_range, a connection may hold it as its source port " +
+		"(ss -tan 'sport = :PORT' shows it): reserve it in net.ipv4.ip_local_reserved_ports, as `kubeprobe_exporter check` prints"
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
+
+	"github.com/kubeprobe/kubeprobe_exporter/collector"
 )
 
 const (
@@ -42,6 +44,10 @@ func run(args []string) int {
 		timeout:    probe.Flag("timeout", "Override the module's timeout.").Duration(),
 		sourcePort: probe.Flag("source-port", "Override the module's source_port: ephemeral, a port or a range.").String(),
 		target:     probe.Arg("target", "What to probe: host:port, or a URL for http modules.").Required().String(),
+		// The collector's NodePort sources, so that a reset names the
+		// NodePort that took the source port.
+		collector:   collector.AddFlags(probe),
+		syncTimeout: probe.Flag("kubernetes.timeout", "How long to wait for the Kubernetes API to list the Services (--nodeport.kubernetes).").Default("30s").Duration(),
 	}
 
 	check, cf := addCheckCommand(app)
@@ -54,7 +60,7 @@ func run(args []string) int {
 	logger, untimed := logs.newLogger(os.Stderr)
 	switch command {
 	case probe.FullCommand():
-		return runProbe(pf, logger, os.Stdout)
+		return runProbe(pf, logger, logs.slogLogger(untimed), os.Stdout)
 	case check.FullCommand():
 		return runCheck(cf, logger, logs.slogLogger(untimed), os.Stdout)
 	default:

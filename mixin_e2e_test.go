@@ -1,64 +1,24 @@
 package main
 
+// Helpers of the tests that run the mixin's rules in a real Prometheus
+// (Debian's) against a real exporter: incident_replay_e2e_test.go.
+
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/kubeprobe/kubeprobe_exporter/internal/netlab"
-	"github.com/kubeprobe/kubeprobe_exporter/internal/testenv"
-	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
-
-// The mixin end to end: a real Prometheus (Debian's) loads the generated
-// rules and scrapes a real exporter in the lab of the second incident, and
-// both alerts that name its cause fire.
-func TestMixinAlertsFireInPrometheus(t *testing.T) {
-	prometheus := testenv.Tool(t, "", "prometheus", "Debian: prometheus")
-	netlab.Run(t, func(t *testing.T, l *netlab.Lab) {
-		// The node owns the NodePort range, and the kernel may hand its
-		// ports out as source ports: the incident's configuration.
-		l.ResetSYNACKsTo(t, 30000, 32767)
-		l.Sysctl(t, l.Node, "net.ipv4.ip_local_port_range", "30000 60999")
-	}, func(t *testing.T, l *netlab.Lab) {
-		target := netip.AddrPortFrom(l.PodIPv4, 80)
-		if err := netlab.InNamespace(l.Pod, func() error {
-			go testserver.AcceptAndClose(testserver.Listen(t, "tcp", target.String()))
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		exporterConfig := writeFile(t, dir, "kubeprobe.yml",
-			"modules:\n  from_nodeport:\n    prober: tcp\n    timeout: 1s\n    source_port: 30080\n")
-		e := startExporter(t, "--config.file="+exporterConfig, "--nodeport.static=30080,31000", "--no-nodeport.ipvs")
-
-		rules := shortenFor(t, dir, "mixin/prometheus_alerts.yaml", "2s")
-		prom := startPrometheus(t, prometheus, dir, e.base, target.String(), rules, "mixin/prometheus_rules.yaml")
-		firing := waitForAlerts(t, prom, 90*time.Second, "KubeprobeNodePortsAtRisk", "KubeprobeProbeResetAfterSynAck")
-
-		atRisk := firing["KubeprobeNodePortsAtRisk"]
-		if atRisk.Labels["node"] != "lab-node" || !strings.Contains(atRisk.Annotations["description"], ": 2 of them.") ||
-			!strings.Contains(atRisk.Annotations["description"], "reserve the NodePort range 30000-32767 in net.ipv4.ip_local_reserved_ports") {
-			t.Errorf("KubeprobeNodePortsAtRisk: %+v", atRisk)
-		}
-		reset := firing["KubeprobeProbeResetAfterSynAck"]
-		if reset.Labels["instance"] != target.String() || reset.Labels["module"] != "from_nodeport" ||
-			!strings.Contains(reset.Annotations["description"], "That node has 2 NodePorts at risk now.") {
-			t.Errorf("KubeprobeProbeResetAfterSynAck: %+v", reset)
-		}
-	})
-}
 
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
@@ -100,9 +60,18 @@ func shortenFor(t *testing.T, dir, path, d string) string {
 	return writeFile(t, dir, filepath.Base(path), string(out))
 }
 
-// startPrometheus scrapes the exporter's /metrics and, through /probe, the
-// target, as the README's scrape configuration does, and evaluates rules.
-func startPrometheus(t *testing.T, binary, dir, exporterURL, target string, rules ...string) string {
+// probeJob is what a Prometheus scrapes through the exporter's /probe:
+// one module, its targets.
+type probeJob struct {
+	module  string
+	targets []string
+}
+
+// startPrometheus scrapes the exporter's /metrics every second and,
+// through /probe, the job's targets every 10s, the mixin's default
+// probeResetPortsResolution, as the README's scrape configuration does,
+// both with node="lab-node", and evaluates rules every second.
+func startPrometheus(t *testing.T, binary, dir, exporterURL string, job probeJob, rules ...string) string {
 	t.Helper()
 	exporterHost := strings.TrimPrefix(exporterURL, "http://")
 	for i, r := range rules {
@@ -112,23 +81,27 @@ func startPrometheus(t *testing.T, binary, dir, exporterURL, target string, rule
 		}
 		rules[i] = fmt.Sprintf("%q", abs)
 	}
-	config := fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+	targets := make([]string, len(job.targets))
+	for i, target := range job.targets {
+		targets[i] = fmt.Sprintf("%q", target)
+	}
+	config := fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: %s}
 rule_files: [%s]
 scrape_configs:
   - job_name: kubeprobe
     static_configs: [{targets: [%q], labels: {node: lab-node}}]
   - job_name: kubeprobe_probe
     metrics_path: /probe
-    scrape_interval: 2s
+    scrape_interval: 10s
     scrape_timeout: 2s
-    params: {module: [from_nodeport]}
-    static_configs: [{targets: [%q], labels: {node: lab-node}}]
+    params: {module: [%s]}
+    static_configs: [{targets: [%s], labels: {node: lab-node}}]
     relabel_configs:
       - {source_labels: [__address__], target_label: __param_target}
       - {source_labels: [__param_target], target_label: instance}
       - {source_labels: [__param_module], target_label: module}
       - {target_label: __address__, replacement: %q}
-`, strings.Join(rules, ", "), exporterHost, target, exporterHost)
+`, evaluationInterval, strings.Join(rules, ", "), exporterHost, job.module, strings.Join(targets, ", "), exporterHost)
 	configPath := writeFile(t, dir, "prometheus.yml", config)
 	addr := freeAddress(t)
 	logs := &syncBuffer{}
@@ -149,22 +122,25 @@ scrape_configs:
 	return "http://" + addr
 }
 
+// evaluationInterval is how often the test's Prometheus evaluates rules.
+const evaluationInterval = "1s"
+
 type alert struct {
 	Labels      map[string]string `json:"labels"`
 	Annotations map[string]string `json:"annotations"`
 	State       string            `json:"state"`
 }
 
-// waitForAlerts polls Prometheus's API until every named alert fires.
-func waitForAlerts(t *testing.T, prometheus string, limit time.Duration, names ...string) map[string]alert {
+// waitForAlerts polls Prometheus's API until every named alert fires and
+// returns the firing instances of each.
+func waitForAlerts(t *testing.T, prometheus string, limit time.Duration, names ...string) map[string][]alert {
 	t.Helper()
-	var firing map[string]alert
+	var firing map[string][]alert
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(time.Second) {
 		firing = firingAlerts(t, prometheus)
 		missing := false
 		for _, n := range names {
-			_, ok := firing[n]
-			missing = missing || !ok
+			missing = missing || len(firing[n]) == 0
 		}
 		if !missing {
 			return firing
@@ -174,35 +150,64 @@ func waitForAlerts(t *testing.T, prometheus string, limit time.Duration, names .
 	return nil
 }
 
-func firingAlerts(t *testing.T, prometheus string) map[string]alert {
+// firingAlerts is every firing alert, by name.
+func firingAlerts(t *testing.T, prometheus string) map[string][]alert {
 	t.Helper()
-	resp, err := http.Get(prometheus + "/api/v1/alerts")
+	var result struct {
+		Alerts []alert `json:"alerts"`
+	}
+	prometheusAPI(t, prometheus, "/api/v1/alerts", &result)
+	firing := map[string][]alert{}
+	for _, a := range result.Alerts {
+		if a.State == "firing" {
+			firing[a.Labels["alertname"]] = append(firing[a.Labels["alertname"]], a)
+		}
+	}
+	return firing
+}
+
+// queryValues runs an instant query and returns each result's value.
+func queryValues(t *testing.T, prometheus, query string) []float64 {
+	t.Helper()
+	var result struct {
+		Result []struct {
+			Value [2]any `json:"value"`
+		} `json:"result"`
+	}
+	prometheusAPI(t, prometheus, "/api/v1/query?query="+url.QueryEscape(query), &result)
+	var values []float64
+	for _, r := range result.Result {
+		text, _ := r.Value[1].(string)
+		v, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			t.Fatalf("%s: value %v: %v", query, r.Value[1], err)
+		}
+		values = append(values, v)
+	}
+	return values
+}
+
+// prometheusAPI decodes the data of an API answer into data.
+func prometheusAPI(t *testing.T, prometheus, path string, data any) {
+	t.Helper()
+	resp, err := http.Get(prometheus + path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/api/v1/alerts: %s\n%s", resp.Status, body)
+		t.Fatalf("%s: %s\n%s", path, resp.Status, body)
 	}
-	var result struct {
-		Data struct {
-			Alerts []alert `json:"alerts"`
-		} `json:"data"`
+	envelope := struct {
+		Data any `json:"data"`
+	}{Data: data}
+	if err := json.Unmarshal(body, &envelope); err != nil {
+		t.Fatalf("decoding %s: %v\n%s", path, err, body)
 	}
-	if err := json.Unmarshal(body, &result); err != nil {
-		t.Fatalf("decoding /api/v1/alerts: %v\n%s", err, body)
-	}
-	firing := map[string]alert{}
-	for _, a := range result.Data.Alerts {
-		if a.State == "firing" {
-			firing[a.Labels["alertname"]] = a
-		}
-	}
-	return firing
 }
 
-func keys(m map[string]alert) []string {
+func keys(m map[string][]alert) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

@@ -2,25 +2,32 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
+	"github.com/kubeprobe/kubeprobe_exporter/collector"
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
 )
 
 type probeFlags struct {
-	configFile *string
-	tracing    *bool
-	module     *string
-	timeout    *time.Duration
-	sourcePort *string
-	target     *string
+	configFile  *string
+	tracing     *bool
+	module      *string
+	timeout     *time.Duration
+	sourcePort  *string
+	target      *string
+	collector   *collector.Flags
+	syncTimeout *time.Duration
 }
 
 // Exit codes of the probe command.
@@ -31,7 +38,7 @@ const (
 )
 
 // runProbe runs one probe and prints its verdict, then its debug output.
-func runProbe(f probeFlags, logger log.Logger, out io.Writer) int {
+func runProbe(f probeFlags, logger log.Logger, slogger *slog.Logger, out io.Writer) int {
 	cfg, err := config.Load(*f.configFile)
 	if err != nil {
 		level.Error(logger).Log("msg", "Error loading config", "err", err)
@@ -48,9 +55,13 @@ func runProbe(f probeFlags, logger log.Logger, out io.Writer) int {
 		level.Error(logger).Log("msg", fmt.Sprintf("%s: %s", *f.configFile, err))
 		return exitProbeNotRun
 	}
-	tracer := startTracer(*f.tracing, level.NewFilter(logger, level.AllowWarn()))
-	defer tracer.Close()
-	report := prober.NewRunner(tracer, nil, logger).Run(context.Background(), req)
+	runner, err := probeRunner(f, logger, slogger)
+	if err != nil {
+		level.Error(logger).Log("msg", "Error setting up the probe", "err", err)
+		return exitProbeNotRun
+	}
+	defer runner.close()
+	report := runner.Run(context.Background(), req)
 	fmt.Fprintln(out, verdictLine(report))
 	if !report.Sweep {
 		fmt.Fprintln(out, "Handshake: "+report.LastHandshake())
@@ -71,4 +82,39 @@ func verdictLine(r *prober.Report) string {
 		line += ": " + r.Verdict.Output
 	}
 	return line
+}
+
+// probeRunnerWithTracer is the probe command's runner and what it holds.
+type probeRunnerWithTracer struct {
+	*prober.Runner
+	tracer *handshake.Tracer
+	stop   context.CancelFunc
+}
+
+func (r probeRunnerWithTracer) close() {
+	r.tracer.Close()
+	r.stop()
+}
+
+// probeRunner traces as serve does and knows the NodePorts the collector's
+// sources name, waiting up to --kubernetes.timeout for the Services to be
+// listed; a source that has not answered by then names nothing.
+func probeRunner(f probeFlags, logger log.Logger, slogger *slog.Logger) (probeRunnerWithTracer, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	node, err := newNodeCollector(ctx, f.collector, ports.Set{}, level.NewFilter(logger, level.AllowWarn()), slogger)
+	switch {
+	case errors.Is(err, collector.ErrUnsupported):
+		node = nil
+	case err != nil:
+		stop()
+		return probeRunnerWithTracer{}, err
+	default:
+		syncCtx, cancel := context.WithTimeout(ctx, *f.syncTimeout)
+		_ = node.WaitForSources(syncCtx)
+		cancel()
+	}
+	tracer := startTracer(*f.tracing, level.NewFilter(logger, level.AllowWarn()))
+	runner := prober.NewRunner(tracer, nil, logger)
+	knowNodePorts(runner, node)
+	return probeRunnerWithTracer{Runner: runner, tracer: tracer, stop: stop}, nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/collector"
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/handshake"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
 )
 
@@ -119,7 +120,8 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	if err := registerNodeCollector(ctx, registry, f.collector, logger, slogger); err != nil {
+	node, err := registerNodeCollector(ctx, registry, f.collector, listenPorts(own), logger, slogger)
+	if err != nil {
 		return nil, err
 	}
 	sc := config.NewSafeConfig(registry)
@@ -133,8 +135,10 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 	reloader := newReloader(sc, *f.configFile, logger)
 	go reloader.watchSIGHUP(ctx)
 	history := prober.NewHistory(*f.historyLimit, int64(*f.historyMaxBytes))
+	runner := prober.NewRunner(tracer, prober.NewGuard(own), logger)
+	knowNodePorts(runner, node)
 	probes := prober.NewHandler(prober.HandlerOptions{
-		Config: sc, Runner: prober.NewRunner(tracer, prober.NewGuard(own), logger), History: history,
+		Config: sc, Runner: runner, History: history,
 		Slots:         prober.NewSlots(limits.probes, registry),
 		TimeoutOffset: durationFromSeconds(*f.timeoutOffset),
 		Registerer:    registry,
@@ -154,18 +158,19 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 }
 
 // registerNodeCollector adds the node's port-range signals, where there
-// is a procfs to read them from.
-func registerNodeCollector(ctx context.Context, reg *prometheus.Registry, f *collector.Flags, logger log.Logger, slogger *slog.Logger) error {
-	node, err := newNodeCollector(ctx, f, logger, slogger)
+// is a procfs to read them from, and returns the collector; nil where
+// there is none.
+func registerNodeCollector(ctx context.Context, reg *prometheus.Registry, f *collector.Flags, listen ports.Set, logger log.Logger, slogger *slog.Logger) (*collector.Collector, error) {
+	node, err := newNodeCollector(ctx, f, listen, logger, slogger)
 	switch {
 	case errors.Is(err, collector.ErrUnsupported):
 		level.Warn(logger).Log("msg", "Serving probes without the node collector", "err", err)
-		return nil
+		return nil, nil
 	case err != nil:
-		return fmt.Errorf("setting up the node collector: %w", err)
+		return nil, fmt.Errorf("setting up the node collector: %w", err)
 	}
 	reg.MustRegister(node)
-	return nil
+	return node, nil
 }
 
 // serve runs the web server until ctx ends, then stops gracefully.

@@ -72,7 +72,9 @@ func newCollector(cfg Config, node *procNode, sources []source, logger log.Logge
 	c.scrapers = []scraper{
 		ephemeralRangeScraper,
 		reservedPortsScraper,
+		connectPortsScraper,
 		nodePortRangeScraper,
+		listenPortsScraper,
 	}
 	for _, src := range sources {
 		c.scrapers = append(c.scrapers, allocatedScraper(src))

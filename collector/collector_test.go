@@ -79,7 +79,9 @@ func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{NodePortRange: ports.Range{First: 30000, Last: 32767}, TimeWaitTop: 5}
+	// The exporter listens on 9878, in the ephemeral range, and on 30010,
+	// which is reserved.
+	cfg := Config{NodePortRange: ports.Range{First: 30000, Last: 32767}, TimeWaitTop: 5, ListenPorts: mustPorts(t, "9878,30010")}
 	var logs bytes.Buffer
 	c := newCollector(cfg, node, []source{failingSource{}, staticSource{ports: mustPorts(t, "30050,30080,31000-31001")}}, log.NewLogfmtLogger(&logs))
 	m := gather(t, c)
@@ -95,6 +97,10 @@ func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
 		{"kubeprobe_nodeport_range_end", "", 32767},
 		{"kubeprobe_nodeport_range_ephemeral_overlap_ports", "", 2768 - 100},
 		{"kubeprobe_nodeports_allocated", "static", 4},
+		// The even ports of 1024-65000, less the 50 even ones reserved.
+		{"kubeprobe_ephemeral_connect_ports", "", 31989 - 50},
+		{"kubeprobe_exporter_listen_port_pickable", "9878", 1},
+		{"kubeprobe_exporter_listen_port_pickable", "30010", 0},
 		{"kubeprobe_tcp_time_wait_sockets", "", 1234},
 		{"kubeprobe_tcp_active_opens_total", "", 987654},
 		{"kubeprobe_sysctl_tcp_tw_reuse", "", 2},
@@ -103,6 +109,8 @@ func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
 		{"kubeprobe_exporter_collector_success", "nodeports_at_risk", 1},
 		{"kubeprobe_exporter_collector_success", "reuse_sysctls", 1},
 		{"kubeprobe_exporter_collector_success", "time_wait_breakdown", 1},
+		{"kubeprobe_exporter_collector_success", "connect_ports", 1},
+		{"kubeprobe_exporter_collector_success", "listen_ports", 1},
 	} {
 		got, ok := value(t, m, tc.name, tc.label)
 		if !ok || got != tc.want {
@@ -113,6 +121,10 @@ func TestCollectorReadsTheNodeAndSurvivesAFailingSource(t *testing.T) {
 	// 30050 is reserved, so at most three can be at risk.
 	if got, _ := value(t, m, "kubeprobe_nodeports_at_risk", ""); got > 3 {
 		t.Errorf("kubeprobe_nodeports_at_risk = %v, want at most 3", got)
+	}
+	// Of those, only 31000 has 1024's parity.
+	if got, ok := value(t, m, "kubeprobe_nodeports_at_risk_for_connect", ""); !ok || got > 1 {
+		t.Errorf("kubeprobe_nodeports_at_risk_for_connect = %v (present %v), want at most 1", got, ok)
 	}
 	if _, ok := value(t, m, "kubeprobe_nodeports_allocated", "kubernetes"); ok {
 		t.Error("a failed source exported kubeprobe_nodeports_allocated")
@@ -135,7 +147,7 @@ func TestCollectorReportsAMissingProcfs(t *testing.T) {
 	}
 	c := newCollector(Config{NodePortRange: ports.Range{First: 30000, Last: 32767}}, node, nil, log.NewNopLogger())
 	m := gather(t, c)
-	for _, name := range []string{"ephemeral_port_range", "reserved_ports", "nodeport_range", "time_wait", "tcp_churn", "reuse_sysctls"} {
+	for _, name := range []string{"ephemeral_port_range", "reserved_ports", "connect_ports", "nodeport_range", "listen_ports", "time_wait", "tcp_churn", "reuse_sysctls"} {
 		if got, _ := value(t, m, "kubeprobe_exporter_collector_success", name); got != 0 {
 			t.Errorf("collector %s succeeded without procfs", name)
 		}

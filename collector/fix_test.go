@@ -76,15 +76,16 @@ func TestPlanFixMergesWithWhatIsReserved(t *testing.T) {
 	// node whose API server used 20000-40000.
 	risky := known("TCP", 30080, 36704)
 	k := &kernelPorts{eph, reserved}
-	overlap := k.pickableIn(nodePorts)
-	fix := planFix(k, nodePorts, overlap.Len(), risky)
+	// The exporter listens on 9878, inside the ephemeral range.
+	fix := planFix(k, nodePorts, risky, []uint16{9878})
 	want := Fix{
 		Needed:             true,
-		ReservedPorts:      "8080,9100-9102,30000-33000,36704",
-		Command:            "sysctl -w net.ipv4.ip_local_reserved_ports=8080,9100-9102,30000-33000,36704",
+		ReservedPorts:      "8080,9100-9102,9878,30000-33000,36704",
+		Reserves:           "the NodePort range, the NodePorts at risk and the exporter's listen port 9878",
+		Command:            "sysctl -w net.ipv4.ip_local_reserved_ports=8080,9100-9102,9878,30000-33000,36704",
 		PersistFile:        "/etc/sysctl.d/90-kubeprobe-reserved-ports.conf",
-		PersistLine:        "net.ipv4.ip_local_reserved_ports = 8080,9100-9102,30000-33000,36704",
-		EphemeralPortsLeft: eph.Len() - (1 + 3 + 3001 + 1),
+		PersistLine:        "net.ipv4.ip_local_reserved_ports = 8080,9100-9102,9878,30000-33000,36704",
+		EphemeralPortsLeft: eph.Len() - (1 + 3 + 1 + 3001 + 1),
 		// 32768-65000 would still hold 36704, and 1024-29999 is smaller.
 		Alternative: "",
 	}
@@ -95,8 +96,21 @@ func TestPlanFixMergesWithWhatIsReserved(t *testing.T) {
 
 func TestPlanFixNotNeeded(t *testing.T) {
 	eph := ports.Range{First: 32768, Last: 60999}
-	if fix := planFix(&kernelPorts{Ephemeral: eph}, ports.Range{First: 30000, Last: 32767}, 0, nil); fix.Needed || fix.Command != "" {
+	// 9878 is below the range: the kernel never hands it out.
+	if fix := planFix(&kernelPorts{Ephemeral: eph}, ports.Range{First: 30000, Last: 32767}, nil, nil); fix.Needed || fix.Command != "" {
 		t.Errorf("no overlap and nothing at risk, yet %+v", fix)
+	}
+}
+
+// The exporter's listen port alone needs the fix, and reserving it is the
+// whole of it, NodePort range aside: reserving that range costs nothing
+// once it is clear of the ephemeral range.
+func TestPlanFixForTheListenPortAlone(t *testing.T) {
+	k := &kernelPorts{Ephemeral: ports.Range{First: 32768, Last: 60999}}
+	fix := planFix(k, ports.Range{First: 30000, Last: 32767}, nil, []uint16{40000})
+	if !fix.Needed || fix.ReservedPorts != "30000-32767,40000" || fix.Reserves != "the NodePort range and the exporter's listen port 40000" ||
+		fix.EphemeralPortsLeft != 28232-1 || fix.Alternative != "" {
+		t.Errorf("planFix = %+v", fix)
 	}
 }
 
@@ -111,8 +125,13 @@ func TestClearRange(t *testing.T) {
 		{ports.Range{First: 1, Last: 65535}, ports.Range{First: 1, Last: 65535}, ""},
 		{ports.Range{First: 1024, Last: 65535}, ports.Range{First: 30000, Last: 65535}, `sysctl -w net.ipv4.ip_local_port_range="1024 29999"`},
 	} {
-		if got := clearRange(tc.eph, tc.nodePorts, known("TCP", 30080)); got != tc.want {
+		if got := clearRange(tc.eph, tc.nodePorts, known("TCP", 30080), nil); got != tc.want {
 			t.Errorf("clearRange(%s, %s) = %q, want %q", tc.eph, tc.nodePorts, got, tc.want)
 		}
+	}
+	// Moving the range below the NodePorts would keep the exporter's
+	// listen port in it: no alternative then.
+	if got := clearRange(ports.Range{First: 1024, Last: 40000}, ports.Range{First: 30000, Last: 32767}, nil, []uint16{9878}); got != "" {
+		t.Errorf("clearRange with the listen port inside the new range = %q, want none", got)
 	}
 }

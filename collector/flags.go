@@ -17,6 +17,10 @@ type Config struct {
 	IPVS          IPVSMode    // --nodeport.ipvs
 	Static        ports.Set   // --nodeport.static
 	TimeWaitTop   int         // --collector.timewait.top
+	// ListenPorts are the exporter's TCP listen ports: serve's, or those
+	// check is told with --web.listen-address. Not a collector flag: the
+	// commands fill it in.
+	ListenPorts ports.Set
 }
 
 // IPVSMode is whether the ipvs source is on.

@@ -37,8 +37,3 @@ func (k *kernelPorts) pickableIn(r ports.Range) ports.Set {
 	}
 	return out
 }
-
-// pickable is how many source ports the kernel has to pick from.
-func (k *kernelPorts) pickable() int {
-	return k.Ephemeral.Len() - k.Reserved.CountIn(k.Ephemeral)
-}

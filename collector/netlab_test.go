@@ -116,7 +116,8 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		cfg := Config{ProcPath: "/proc", NodePortRange: ports.Range{First: 30000, Last: 32767}, IPVS: IPVSAuto, Static: mustPorts(t, labStatic), TimeWaitTop: 5}
+		cfg := Config{ProcPath: "/proc", NodePortRange: ports.Range{First: 30000, Last: 32767}, IPVS: IPVSAuto, Static: mustPorts(t, labStatic), TimeWaitTop: 5,
+			ListenPorts: mustPorts(t, "9878,35000")}
 		c, err := New(ctx, cfg, log.NewNopLogger())
 		if err != nil {
 			t.Fatal(err)
@@ -137,6 +138,12 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 			{"kubeprobe_nodeports_allocated", "static", 6},
 			{"kubeprobe_nodeports_allocated", "ipvs", 0}, // no IPVS in the namespace, and no error
 			{"kubeprobe_nodeports_at_risk", "", 2},
+			// 30081 and 32000 are at risk; 32000 has 30000's parity.
+			{"kubeprobe_nodeports_at_risk_for_connect", "", 1},
+			// 30000-40000 has 5001 even ports; 30000-30008 and 31000 are reserved.
+			{"kubeprobe_ephemeral_connect_ports", "", 5001 - 6},
+			{"kubeprobe_exporter_listen_port_pickable", "9878", 0},
+			{"kubeprobe_exporter_listen_port_pickable", "35000", 1},
 			{"kubeprobe_tcp_time_wait_sockets", "", float64(tally.total)},
 			{"kubeprobe_tcp_time_wait_sockets_by_range", "nodeport", float64(tally.byRange[rangeNodePort])},
 			{"kubeprobe_tcp_time_wait_sockets_by_range", "ephemeral", float64(tally.byRange[rangeEphemeral])},

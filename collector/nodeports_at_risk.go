@@ -6,22 +6,42 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-var atRiskDesc = newDesc("nodeports_at_risk",
-	"Allocated NodePorts the kernel may hand out as a source port right now: inside the ephemeral range, not reserved, and not held by a listening socket.")
+var (
+	atRiskDesc = newDesc("nodeports_at_risk",
+		"Allocated NodePorts the kernel may hand out as a source port right now: inside the ephemeral range, not reserved, and not held by a listening socket.")
+	atRiskForConnectDesc = newDesc("nodeports_at_risk_for_connect",
+		"The NodePorts at risk that connect(2) picks from first (of the ephemeral range start's parity): over kubeprobe_ephemeral_connect_ports, the chance that a connection from this node, a kubelet probe's among them, draws one.")
+)
 
 // atRiskScraper counts the NodePorts at risk from the sources that
 // answered; a failing source is reported by its own scraper.
 var atRiskScraper = scraper{
 	name:  "nodeports_at_risk",
-	descs: []*prometheus.Desc{atRiskDesc},
+	descs: []*prometheus.Desc{atRiskDesc, atRiskForConnectDesc},
 	update: func(s *snapshot, ch chan<- prometheus.Metric) error {
 		risky, err := s.AtRisk()
 		if err != nil {
 			return err
 		}
+		k, err := s.KernelPorts()
+		if err != nil {
+			return err
+		}
 		gauge(ch, atRiskDesc, float64(len(risky)))
+		gauge(ch, atRiskForConnectDesc, float64(len(k.forConnect(risky))))
 		return nil
 	},
+}
+
+// forConnect is the NodePorts of known that connect(2) picks from first.
+func (k *kernelPorts) forConnect(known []KnownPort) []KnownPort {
+	var out []KnownPort
+	for _, np := range known {
+		if k.connectFirst(np.Port) {
+			out = append(out, np)
+		}
+	}
+	return out
 }
 
 // KnownPort is an allocated NodePort with every source that knows it and

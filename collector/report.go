@@ -11,25 +11,45 @@ import (
 // Report is the check command's view of this node: the same facts as the
 // metrics, with the NodePorts at risk named and the fix worked out.
 type Report struct {
+	// Verdict sums the report up; check's exit code follows from it.
+	Verdict        Verdict     `json:"verdict"`
 	EphemeralRange ports.Range `json:"ephemeral_port_range"`
 	// ReservedPorts is net.ipv4.ip_local_reserved_ports as the kernel
 	// writes it; ReservedCount its number of ports.
-	ReservedPorts string         `json:"reserved_ports"`
-	ReservedCount int            `json:"reserved_port_count"`
+	ReservedPorts string `json:"reserved_ports"`
+	ReservedCount int    `json:"reserved_port_count"`
+	// ConnectPorts is how many ports connect(2) picks from first: those of
+	// the ephemeral range start's parity, not reserved.
+	ConnectPorts  int            `json:"connect_ports"`
 	NodePortRange ports.Range    `json:"nodeport_range"`
 	OverlapPorts  int            `json:"nodeport_range_ephemeral_overlap_ports"`
 	Allocated     map[string]int `json:"nodeports_allocated"`
 	AtRisk        []KnownPort    `json:"nodeports_at_risk"`
+	// AtRiskForConnect is how many of AtRisk connect(2) picks from first:
+	// over ConnectPorts, the chance that a connection draws one.
+	AtRiskForConnect int `json:"nodeports_at_risk_for_connect"`
 	// OutsideRange is allocated NodePorts outside --nodeport.range: the
 	// flag is then narrower than the API server's range.
-	OutsideRange []KnownPort     `json:"nodeports_outside_range"`
-	TimeWait     *TimeWaitReport `json:"time_wait"`
-	Churn        *Churn          `json:"churn"`
-	Fix          Fix             `json:"fix"`
+	OutsideRange []KnownPort `json:"nodeports_outside_range"`
+	// ListenPorts are the exporter's listen ports (--web.listen-address).
+	ListenPorts []ListenPort    `json:"listen_ports"`
+	TimeWait    *TimeWaitReport `json:"time_wait"`
+	// TWReuse is net.ipv4.tcp_tw_reuse; nil if it could not be read.
+	TWReuse *int64 `json:"tcp_tw_reuse"`
+	Churn   *Churn `json:"churn"`
+	Fix     Fix    `json:"fix"`
 	// Errors is every source that could not be read, by collector name.
 	Errors map[string]string `json:"errors"`
 	// sourceFailed: a NodePort source is among Errors.
 	sourceFailed bool
+}
+
+// ListenPort is one of the exporter's TCP listen ports; Pickable when the
+// kernel may hand it out as a connection's source port, so that a
+// connection may hold it when the exporter starts.
+type ListenPort struct {
+	Port     uint16 `json:"port"`
+	Pickable bool   `json:"pickable"`
 }
 
 // TimeWaitReport is the TIME_WAIT sockets, counted and broken down.
@@ -39,22 +59,13 @@ type TimeWaitReport struct {
 	TopDestinations []Destination    `json:"top_destinations"`
 }
 
-// Churn is the rate of new outgoing connections over a sampled interval,
-// and how long the kernel takes at that rate to go through every source
-// port it may pick: the shorter, the sooner a NodePort at risk is picked.
+// Churn is the rate of new outgoing connections over a sampled interval.
+// It does not make a NodePort collision likelier (each connection's port
+// is drawn afresh); what it uses up is the ports for one destination,
+// which the TIME_WAIT sockets to it show against ConnectPorts.
 type Churn struct {
-	IntervalSeconds   float64  `json:"interval_seconds"`
-	OpensPerSecond    float64  `json:"active_opens_per_second"`
-	PickablePorts     int      `json:"pickable_ports"`
-	WrapAroundSeconds *float64 `json:"wrap_around_seconds"`
-}
-
-// WrapAround is the time to go through every pickable port, 0 without churn.
-func (c *Churn) WrapAround() time.Duration {
-	if c.WrapAroundSeconds == nil {
-		return 0
-	}
-	return time.Duration(*c.WrapAroundSeconds * float64(time.Second))
+	IntervalSeconds float64 `json:"interval_seconds"`
+	OpensPerSecond  float64 `json:"active_opens_per_second"`
 }
 
 // Incomplete tells whether some NodePort source failed, so that an empty
@@ -75,21 +86,33 @@ func (c *Collector) Check(ctx context.Context, churnInterval time.Duration) (*Re
 		EphemeralRange: k.Ephemeral,
 		ReservedPorts:  k.Reserved.String(),
 		ReservedCount:  k.Reserved.Len(),
+		ConnectPorts:   k.connectPorts(),
 		NodePortRange:  c.cfg.NodePortRange,
 		OverlapPorts:   overlap.Len(),
 		Allocated:      map[string]int{},
+		ListenPorts:    listenPorts(k, c.cfg.ListenPorts),
 		Errors:         map[string]string{},
 	}
 	c.checkSources(s, r)
+	r.AtRiskForConnect = len(k.forConnect(r.AtRisk))
 	c.checkTimeWait(s, r)
 	if churnInterval > 0 {
-		r.Churn, err = c.sampleChurn(ctx, churnInterval, k.pickable())
+		r.Churn, err = c.sampleChurn(ctx, churnInterval)
 		if err != nil {
 			r.Errors[activeOpensScraper.name] = err.Error()
 		}
 	}
-	r.Fix = planFix(k, c.cfg.NodePortRange, r.OverlapPorts, r.AtRisk)
+	r.Fix = planFix(k, c.cfg.NodePortRange, r.AtRisk, k.pickableListenPorts(c.cfg.ListenPorts))
+	r.Verdict = r.verdict()
 	return r, nil
+}
+
+func listenPorts(k *kernelPorts, listen ports.Set) []ListenPort {
+	out := []ListenPort{} // [] rather than null in JSON
+	for _, p := range portList(listen) {
+		out = append(out, ListenPort{Port: p, Pickable: k.mayPick(p)})
+	}
+	return out
 }
 
 func (c *Collector) checkSources(s *snapshot, r *Report) {
@@ -117,6 +140,11 @@ func (c *Collector) checkSources(s *snapshot, r *Report) {
 }
 
 func (c *Collector) checkTimeWait(s *snapshot, r *Report) {
+	if reuse, err := s.node.IntSysctl(sysctlTWReuse); err == nil {
+		r.TWReuse = &reuse
+	} else {
+		r.Errors[reuseSysctlsScraper.name] = err.Error()
+	}
 	total, err := s.node.TimeWaitSockets()
 	if err != nil {
 		r.Errors[timeWaitScraper.name] = err.Error()
@@ -133,7 +161,7 @@ func (c *Collector) checkTimeWait(s *snapshot, r *Report) {
 }
 
 // sampleChurn counts the connections opened over interval.
-func (c *Collector) sampleChurn(ctx context.Context, interval time.Duration, pickable int) (*Churn, error) {
+func (c *Collector) sampleChurn(ctx context.Context, interval time.Duration) (*Churn, error) {
 	before, err := c.node.ActiveOpens()
 	if err != nil {
 		return nil, err
@@ -149,10 +177,5 @@ func (c *Collector) sampleChurn(ctx context.Context, interval time.Duration, pic
 		return nil, err
 	}
 	elapsed := time.Since(start)
-	ch := &Churn{IntervalSeconds: elapsed.Seconds(), OpensPerSecond: (after - before) / elapsed.Seconds(), PickablePorts: pickable}
-	if ch.OpensPerSecond > 0 {
-		secs := float64(pickable) / ch.OpensPerSecond
-		ch.WrapAroundSeconds = &secs
-	}
-	return ch, nil
+	return &Churn{IntervalSeconds: elapsed.Seconds(), OpensPerSecond: (after - before) / elapsed.Seconds()}, nil
 }

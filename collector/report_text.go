@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 )
 
 // WriteText writes the report for a person: the verdict, the ranges, what
@@ -26,24 +25,32 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-func checkVerdict(r *Report) string {
-	switch {
-	case len(r.AtRisk) > 0:
-		return fmt.Sprintf("AT RISK: %d allocated NodePort%s may be handed out as source ports on this node", len(r.AtRisk), plural(len(r.AtRisk)))
-	case r.Incomplete():
-		return "UNKNOWN: no NodePort known to be at risk, but a NodePort source could not be read (see the errors below)"
-	}
-	return "OK: no allocated NodePort may be handed out as a source port on this node"
-}
-
 func writeRanges(b *strings.Builder, r *Report) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Ephemeral port range\tnet.ipv4.ip_local_port_range\t%s\t%d ports\n", r.EphemeralRange, r.EphemeralRange.Len())
 	fmt.Fprintf(tw, "Reserved ports\tnet.ipv4.ip_local_reserved_ports\t%s\t%d ports\n", orNone(r.ReservedPorts), r.ReservedCount)
 	fmt.Fprintf(tw, "NodePort range\t--nodeport.range\t%s\t%d ports\n", r.NodePortRange, r.NodePortRange.Len())
 	tw.Flush()
-	fmt.Fprintf(b, "Overlap: %d port%s of the NodePort range the kernel may pick as source ports (in the ephemeral range, not reserved).\n\n",
+	fmt.Fprintf(b, "Overlap: %d port%s of the NodePort range the kernel may pick as source ports (in the ephemeral range, not reserved).\n",
 		r.OverlapPorts, plural(r.OverlapPorts))
+	fmt.Fprintf(b, "connect(2) picks each connection's source port afresh from %d ports first: those of %d's parity, not reserved; "+
+		"bind(2) to port 0 picks from the others first.\n", r.ConnectPorts, r.EphemeralRange.First)
+	writeListenPorts(b, r)
+	b.WriteString("\n")
+}
+
+func writeListenPorts(b *strings.Builder, r *Report) {
+	for _, l := range r.ListenPorts {
+		switch {
+		case l.Pickable:
+			fmt.Fprintf(b, "Listen port %d (--web.listen-address) may be handed out as a source port: while a connection holds it, "+
+				"in TIME_WAIT too, the exporter cannot start on it (bind: address already in use).\n", l.Port)
+		case r.EphemeralRange.Contains(l.Port):
+			fmt.Fprintf(b, "Listen port %d (--web.listen-address) is reserved: no connection takes it.\n", l.Port)
+		default:
+			fmt.Fprintf(b, "Listen port %d (--web.listen-address) is outside the ephemeral range: no connection takes it.\n", l.Port)
+		}
+	}
 }
 
 func writeNodePorts(b *strings.Builder, r *Report) {
@@ -60,6 +67,7 @@ func writeNodePorts(b *strings.Builder, r *Report) {
 		writeKnownPorts(b, r.AtRisk)
 		b.WriteString("When the kernel picks one of these as a connection's source port, the NodePort's owner (IPVS or iptables)\n" +
 			"takes the answer and the node resets it: a kubelet probe from that port times out.\n")
+		b.WriteString(collisionChance(r) + "\n")
 	}
 	if len(r.OutsideRange) > 0 {
 		fmt.Fprintf(b, "Outside --nodeport.range=%s (set it to the API server's --service-node-port-range):\n", r.NodePortRange)
@@ -92,21 +100,16 @@ func writeTimeWait(b *strings.Builder, r *Report) {
 			fmt.Fprintf(tw, "  %s\t%d\n", d.Destination, d.Sockets)
 		}
 		tw.Flush()
+		b.WriteString(exhaustionNote(r) + "\n")
 	}
 	b.WriteString("\n")
 }
 
 func writeChurn(b *strings.Builder, r *Report) {
-	c := r.Churn
-	if c == nil {
-		return
+	if c := r.Churn; c != nil {
+		fmt.Fprintf(b, "Churn: %.1f connections opened per second over %.1fs. It does not make a NodePort collision likelier: "+
+			"each connection's source port is drawn afresh.\n\n", c.OpensPerSecond, c.IntervalSeconds)
 	}
-	fmt.Fprintf(b, "Churn: %.1f connections opened per second over %.1fs", c.OpensPerSecond, c.IntervalSeconds)
-	if c.WrapAroundSeconds != nil {
-		fmt.Fprintf(b, "; at that rate the kernel goes through its %d pickable source ports every %s",
-			c.PickablePorts, c.WrapAround().Round(time.Second))
-	}
-	b.WriteString(".\n\n")
 }
 
 func writeFix(b *strings.Builder, r *Report) {
@@ -115,7 +118,7 @@ func writeFix(b *strings.Builder, r *Report) {
 		b.WriteString("Fix: none needed.\n")
 		return
 	}
-	fmt.Fprintf(b, "Fix: reserve the NodePort range and the NodePorts at risk, keeping what is already reserved:\n  %s\n", f.Command)
+	fmt.Fprintf(b, "Fix: reserve %s, keeping what is already reserved:\n  %s\n", f.Reserves, f.Command)
 	fmt.Fprintf(b, "and persist it across reboots:\n  echo '%s' > %s\n", f.PersistLine, f.PersistFile)
 	fmt.Fprintf(b, "The kernel keeps %d source ports to pick from.\n", f.EphemeralPortsLeft)
 	if f.Alternative != "" {

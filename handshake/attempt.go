@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"errors"
 	"net/netip"
 	"time"
 )
@@ -19,6 +20,11 @@ type Attempt struct {
 	// Traced: the outcome was judged from the captured packets, not from
 	// the error alone.
 	Traced bool
+	// SourcePortOwner is what is known, from outside the packets, to own
+	// the source port on this host, e.g. "an allocated NodePort:
+	// default/web (kubernetes)"; the prober sets it from the node
+	// collector's NodePorts, and the verdict then names it.
+	SourcePortOwner string
 
 	segments []segment
 	wire     wireCounts
@@ -30,6 +36,15 @@ func (a *Attempt) SourcePort() uint16 {
 		return a.Local.Port()
 	}
 	return a.Requested.Port()
+}
+
+// ICMP is the ICMP error that ended the connect, if one did.
+func (a *Attempt) ICMP() (ICMPMessage, bool) {
+	var e *icmpError
+	if errors.As(a.Err, &e) {
+		return e.icmp, true
+	}
+	return ICMPMessage{}, false
 }
 
 // Packets counts the captured segments of one or more connects.

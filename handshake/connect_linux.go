@@ -33,7 +33,7 @@ func connect(ctx context.Context, remote netip.AddrPort, opts Options, tr *trace
 	if err := control(rc, func(fd int) error { return apply(opts, fd, remote.Addr()) }); err != nil {
 		return nil, netip.AddrPort{}, err
 	}
-	local, err := connectAndWait(ctx, f, rc, remote, opts, tr)
+	local, err := connectNotingICMP(ctx, f, rc, remote, opts, tr)
 	if err != nil {
 		return nil, local, err
 	}

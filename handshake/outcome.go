@@ -46,6 +46,13 @@ func classify(err error, wire wireCounts, traced bool) Outcome {
 	if err == nil {
 		return Established
 	}
+	// An ICMP error answered the SYN. A port unreachable reads as
+	// ECONNREFUSED, but nothing reset the connection: a firewall, or a
+	// host without TCP, rejected it.
+	var icmp *icmpError
+	if errors.As(err, &icmp) {
+		return Unreachable
+	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		switch errno {
@@ -55,6 +62,12 @@ func classify(err error, wire wireCounts, traced bool) Outcome {
 			return Unreachable
 		case syscall.EADDRINUSE, syscall.EADDRNOTAVAIL:
 			return SourcePortUnavailable
+		case syscall.EACCES, syscall.EPERM:
+			// A port below net.ipv4.ip_unprivileged_port_start without
+			// CAP_NET_BIND_SERVICE. From connect(2) these mean a firewall.
+			if failedAt(err, "bind") {
+				return SourcePortUnavailable
+			}
 		case syscall.ETIMEDOUT:
 			return fromWire(wire, traced)
 		}
@@ -63,6 +76,12 @@ func classify(err error, wire wireCounts, traced bool) Outcome {
 		return fromWire(wire, traced)
 	}
 	return Errored
+}
+
+// failedAt tells whether err is the error of the named system call.
+func failedAt(err error, syscallName string) bool {
+	var se *os.SyscallError
+	return errors.As(err, &se) && se.Syscall == syscallName
 }
 
 // gaveUp reports an error that ends a connect still in progress.

@@ -38,6 +38,11 @@ func TestClassifyHandshake(t *testing.T) {
 		{"silent", context.DeadlineExceeded, silent, true, Timeout},
 		{"refused on the wire, reset lost", errDialTimeout, wireCounts{synSent: 2, rstReceived: 2}, true, Refused},
 		{"other", errors.New("socket: too many open files"), wireCounts{}, true, Errored},
+		// The kernel's ECONNREFUSED for an ICMP port unreachable: no reset on the wire.
+		{"icmp port unreachable", &icmpError{err: opErr("connect", syscall.ECONNREFUSED), icmp: ICMPMessage{Type: 3, Code: 3}}, wireCounts{synSent: 1}, true, Unreachable},
+		{"icmp port unreachable, untraced", &icmpError{err: opErr("connect", syscall.ECONNREFUSED), icmp: ICMPMessage{Type: 3, Code: 3}}, wireCounts{}, false, Unreachable},
+		{"privileged port", opErr("bind", syscall.EACCES), wireCounts{}, false, SourcePortUnavailable},
+		{"firewall at connect", opErr("connect", syscall.EPERM), wireCounts{}, true, Errored},
 	}
 	for _, c := range cases {
 		if got := classify(c.err, c.wire, c.traced); got != c.want {

@@ -17,10 +17,16 @@
     // Kept by the per-cluster recording rules; absent labels are harmless.
     clusterLabel: 'cluster',
 
-    // KubeprobeProbeResetAfterSynAck: one reset in this window is enough,
-    // the node answering its own probe's SYN-ACK with a RST is conclusive.
+    // KubeprobeProbeResetAfterSynAck, one alert per probing node: one
+    // reset in this window is enough, the node answering its own probe's
+    // SYN-ACK with a RST is conclusive. It resolves as soon as the node's
+    // NodePorts are no longer at risk, without waiting for the window.
     probeResetWindow: '15m',
     probeResetFor: '5m',
+    // The step at which the description looks for the source ports of the
+    // reset probes: at most the probe scrape interval, or some are missed
+    // from the list (the count stays exact).
+    probeResetPortsResolution: '10s',
 
     // KubeprobeProbeRefused: every probe in probeWindow refused, for
     // probeRefusedFor.
@@ -44,13 +50,13 @@
     nodePortsAtRiskFor: '15m',
     nodePortOverlapFor: '1h',
 
-    // KubeprobeEphemeralPortsWrappingFast: the time the node's connection
-    // churn takes to cycle through the ephemeral range. TIME_WAIT lasts 60s
-    // on Linux; cycling faster than that exhausts the ports to a busy
-    // destination, and each cycle passes over every unreserved NodePort.
-    // The default warns at five TIME_WAIT periods.
-    ephemeralWraparoundThresholdSeconds: 300,
-    ephemeralWraparoundFor: '15m',
+    // KubeprobeSourcePortsExhausting: the share of the ports connect(2)
+    // picks from first that TIME_WAIT sockets to one destination hold and
+    // may not reuse. At 1 new connections to it take the other parity, at
+    // 2 they fail (docs/collector.md, "Connection churn", has the lab's
+    // measurements). The default warns at half the way to the first.
+    sourcePortsExhaustingThreshold: 0.5,
+    sourcePortsExhaustingFor: '15m',
 
     // Exporter health.
     exporterDownFor: '15m',
@@ -63,8 +69,11 @@
     nodePortOverlapSeverity: 'info',
     probeSeverity: 'warning',
     probeStartingSeverity: 'info',
-    ephemeralWraparoundSeverity: 'warning',
+    sourcePortsExhaustingSeverity: 'warning',
     exporterSeverity: 'warning',
+
+    // Where `kubeprobe_exporter check` persists its fix (collector.PersistFile).
+    persistFile: '/etc/sysctl.d/90-kubeprobe-reserved-ports.conf',
 
     // Every alert gets runbook_url = runbookURLPattern % <alert name, lower case>.
     runbookURLPattern: 'https://github.com/kubeprobe/kubeprobe_exporter/blob/main/mixin/runbook.md#%s',
@@ -75,6 +84,21 @@
     dashboardTags: ['kubeprobe', 'kubeprobe-mixin'],
     dashboardRefresh: '30s',
     dashboardTimeFrom: 'now-6h',
+
+    // The TIME_WAIT sockets to each top destination whose ports new
+    // connections to it may not reuse (tcp_tw_reuse: 1 reuses all of
+    // them, 2 those of loopback destinations). One place, for the
+    // recording rule and KubeprobeSourcePortsExhausting's description.
+    unreusableTimeWait: |||
+      (
+        kubeprobe_tcp_time_wait_top_destinations{%(kubeprobeSelector)s}
+        unless on (job, instance) (kubeprobe_sysctl_tcp_tw_reuse{%(kubeprobeSelector)s} == 1)
+        unless (
+          kubeprobe_tcp_time_wait_top_destinations{%(kubeprobeSelector)s, destination=~"127[.].+|\\[::1\\]:.+"}
+          and on (job, instance) (kubeprobe_sysctl_tcp_tw_reuse{%(kubeprobeSelector)s} == 2)
+        )
+      )
+    |||,
 
     // Used in descriptions: the node an alert is about, by name when the
     // node label is there, else by the exporter's address.

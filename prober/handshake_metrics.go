@@ -7,34 +7,36 @@ import (
 
 // registerHandshakeMetrics reports the TCP handshakes under a probe. The
 // outcome, source port and connect time are the last connection's (the
-// one a failure stopped at); the packet counts cover all of them.
+// one a failure stopped at); the packet counts cover all of them, and are
+// left out without the capture, which alone can count packets.
 func registerHandshakeMetrics(reg prometheus.Registerer, attempts []*handshake.Attempt, traced bool) {
 	outcome, port, seconds := handshake.Errored, 0.0, 0.0
-	var wire handshake.Packets
-	for _, a := range attempts {
-		wire = wire.Add(a.Packets())
-	}
 	if n := len(attempts); n > 0 {
 		last := attempts[n-1]
 		outcome, port, seconds = last.Outcome, float64(last.SourcePort()), last.Duration.Seconds()
 	}
 	reg.MustRegister(outcomeStateSet("probe_tcp_handshake_outcome",
 		"What became of the probe's TCP handshake, one series per outcome (1 for the one that happened).", outcome))
-	gauges := []struct {
-		name, help string
-		value      float64
-	}{
-		{"probe_tcp_source_port", "The source port of the probe's connection, 0 if none was had.", port},
-		{"probe_tcp_connect_duration_seconds", "How long the connect took, until established or given up.", seconds},
-		{"probe_tcp_syn_sent", "SYN segments sent, retransmissions included.", float64(wire.SYNSent)},
-		{"probe_tcp_synack_received", "SYN-ACK segments received.", float64(wire.SYNACKReceived)},
-		{"probe_tcp_rst_sent", "RST segments this host sent on the probe's connections.", float64(wire.RSTSent)},
-		{"probe_tcp_rst_received", "RST segments received on the probe's connections.", float64(wire.RSTReceived)},
+	reg.MustRegister(
+		constGauge("probe_tcp_source_port", "The source port of the probe's connection, 0 if none was had.", port),
+		constGauge("probe_tcp_connect_duration_seconds", "How long the connect took, until established or given up.", seconds),
+		traceAvailable(traced))
+	if traced {
+		registerPacketCounts(reg, attempts)
 	}
-	for _, g := range gauges {
-		reg.MustRegister(constGauge(g.name, g.help, g.value))
+}
+
+// registerPacketCounts reports the captured SYN and RST segments.
+func registerPacketCounts(reg prometheus.Registerer, attempts []*handshake.Attempt) {
+	var wire handshake.Packets
+	for _, a := range attempts {
+		wire = wire.Add(a.Packets())
 	}
-	reg.MustRegister(traceAvailable(traced))
+	reg.MustRegister(
+		constGauge("probe_tcp_syn_sent", "SYN segments sent, retransmissions included.", float64(wire.SYNSent)),
+		constGauge("probe_tcp_synack_received", "SYN-ACK segments received.", float64(wire.SYNACKReceived)),
+		constGauge("probe_tcp_rst_sent", "RST segments this host sent on the probe's connections.", float64(wire.RSTSent)),
+		constGauge("probe_tcp_rst_received", "RST segments received on the probe's connections.", float64(wire.RSTReceived)))
 }
 
 func traceAvailable(traced bool) prometheus.Gauge {

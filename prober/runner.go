@@ -16,10 +16,11 @@ import (
 // Runner runs probes. It holds what probes share: the handshake capture
 // and where sequential source-port choices continue.
 type Runner struct {
-	tracer  *handshake.Tracer
-	guard   *Guard
-	logger  log.Logger
-	cursors *portCursors
+	tracer    *handshake.Tracer
+	guard     *Guard
+	logger    log.Logger
+	cursors   *portCursors
+	nodePorts NodePorts // nil: no NodePort source, nothing to name
 }
 
 // NewRunner returns a Runner; tracer may be nil, which turns tracing off.
@@ -65,6 +66,7 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 // record completes the report: the connects, the metrics, the log.
 func (r *Runner) record(p *probe, rep *Report) {
 	rep.Attempts, rep.Traced, rep.Sweep = p.dialer.Attempts(), p.dialer.Traced(), p.SweepPorts != nil
+	r.nameSourcePortOwners(rep.Attempts)
 	if rep.Denied == nil {
 		rep.Denied = p.dialer.Denied()
 	}
@@ -78,6 +80,7 @@ func (r *Runner) record(p *probe, rep *Report) {
 	registerProbeMetrics(rep, p.dialer, p.Timeout)
 	if !rep.Sweep {
 		registerHandshakeMetrics(rep.Registry, rep.Attempts, rep.Traced)
+		r.registerNodePortMetric(rep.Registry, rep.Attempts)
 	}
 	logVerdict(p.Log, rep)
 }

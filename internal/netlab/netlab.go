@@ -12,6 +12,7 @@ package netlab
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -74,7 +75,7 @@ func Require(t testing.TB) {
 // inside the node namespace. In the child, Run calls only body.
 func Run(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T, l *Lab)) {
 	t.Helper()
-	run(t, setup, body, false)
+	run(t, setup, body, nil)
 }
 
 // RunWithoutNetRaw is Run with the child stripped of CAP_NET_RAW, as an
@@ -82,10 +83,18 @@ func Run(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T,
 // packet capture.
 func RunWithoutNetRaw(t *testing.T, setup func(t *testing.T, l *Lab), body func(t *testing.T, l *Lab)) {
 	t.Helper()
-	run(t, setup, body, true)
+	run(t, setup, body, []string{"net_raw"})
 }
 
-func run(t *testing.T, setup, body func(t *testing.T, l *Lab), dropNetRaw bool) {
+// RunWithoutCapabilities is Run with the child stripped of the named
+// capabilities (setpriv's names: net_raw, net_bind_service), as a process
+// that was not granted them runs, root or not.
+func RunWithoutCapabilities(t *testing.T, caps []string, setup func(t *testing.T, l *Lab), body func(t *testing.T, l *Lab)) {
+	t.Helper()
+	run(t, setup, body, caps)
+}
+
+func run(t *testing.T, setup, body func(t *testing.T, l *Lab), dropCaps []string) {
 	t.Helper()
 	if l := childLab(t); l != nil {
 		body(t, l)
@@ -96,7 +105,7 @@ func run(t *testing.T, setup, body func(t *testing.T, l *Lab), dropNetRaw bool) 
 	if setup != nil {
 		setup(t, l)
 	}
-	out := l.runChild(t, childArgs(t.Name(), false), dropNetRaw)
+	out := l.runChild(t, childArgs(t.Name(), false), dropCaps)
 	if !strings.Contains(out, "--- PASS: "+t.Name()) {
 		t.Fatalf("the test did not run inside namespace %s (pattern %q)", l.Node, runPattern(t.Name()))
 	}
@@ -122,7 +131,7 @@ func RunBenchmark(b *testing.B, setup func(tb testing.TB, l *Lab), body func(b *
 	if setup != nil {
 		setup(b, l)
 	}
-	line := resultLine(b.Name(), l.runChild(b, childArgs(b.Name(), true), false))
+	line := resultLine(b.Name(), l.runChild(b, childArgs(b.Name(), true), nil))
 	if line == "" {
 		b.Fatalf("the benchmark did not run inside namespace %s", l.Node)
 	}
@@ -252,8 +261,9 @@ func (l *Lab) synACKRule(t testing.TB, lo, hi int, target ...string) {
 }
 
 // runChild re-executes the test binary inside the node namespace with
-// args, and returns its output; a failing child fails t.
-func (l *Lab) runChild(t testing.TB, args []string, dropNetRaw bool) string {
+// args, without the capabilities dropCaps, and returns its output; a
+// failing child fails t.
+func (l *Lab) runChild(t testing.TB, args []string, dropCaps []string) string {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
@@ -261,10 +271,11 @@ func (l *Lab) runChild(t testing.TB, args []string, dropNetRaw bool) string {
 	}
 	encoded, _ := json.Marshal(l)
 	argv := []string{"netns", "exec", l.Node}
-	if dropNetRaw {
-		// Out of the bounding set, the capability is gone after exec even
+	if len(dropCaps) > 0 {
+		// Out of the bounding set, a capability is gone after exec even
 		// for root. setpriv is util-linux's, on every Debian system.
-		argv = append(argv, "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw")
+		drop := "-" + strings.Join(dropCaps, ",-")
+		argv = append(argv, "setpriv", "--bounding-set="+drop, "--inh-caps="+drop)
 	}
 	cmd := exec.Command("ip", append(append(argv, self), args...)...)
 	cmd.Env = append(os.Environ(), envLab+"="+string(encoded), envTest+"="+t.Name())
@@ -276,10 +287,15 @@ func (l *Lab) runChild(t testing.TB, args []string, dropNetRaw bool) string {
 	return string(out)
 }
 
-// childArgs selects exactly the named test or benchmark in the child.
+// childArgs selects exactly the named test or benchmark in the child,
+// with the parent's -test.benchtime for a benchmark.
 func childArgs(name string, benchmark bool) []string {
 	if benchmark {
-		return []string{"-test.run", "^$", "-test.bench", runPattern(name), "-test.count=1", "-test.benchmem"}
+		args := []string{"-test.run", "^$", "-test.bench", runPattern(name), "-test.count=1", "-test.benchmem"}
+		if f := flag.Lookup("test.benchtime"); f != nil {
+			args = append(args, "-test.benchtime="+f.Value.String())
+		}
+		return args
 	}
 	return append([]string{"-test.run", runPattern(name), "-test.v", "-test.count=1"}, passedTestFlags()...)
 }

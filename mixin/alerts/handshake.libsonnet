@@ -2,15 +2,49 @@
 // (the second incident), and a target refusing connections, while starting
 // (the first incident) or for good.
 
-// On alerts about /probe series: what the probing node's exporter says about
-// its NodePorts right now. Needs the node label on both jobs (README).
-local atRiskOnProbingNode = std.join('', [
-  '{{ with $labels.%(nodeLabel)s }}',
-  '{{ with printf `kubeprobe_nodeports_at_risk{%(kubeprobeSelector)s,%(nodeLabel)s=%%q}` . | query }}',
-  'That node has {{ . | first | value }} NodePorts at risk now. ',
+// The resets of one probing node's probes: per node, since the cause is
+// the node's (its NodePorts), not the targets'. Sweeps probe from
+// NodePorts on purpose: a reset there is the sweep's finding, reported on
+// the dashboard, not an incident. `node` is %%(nodeLabel)s, a Go printf
+// verb for the description's queries, or a label matcher.
+local resets(c, node) = |||
+  sum_over_time(probe_tcp_handshake_outcome{%(probeSelector)s, outcome="reset_after_synack"%(node)s}[%(probeResetWindow)s])
+  unless ignoring(outcome)
+  probe_source_port_sweep_ports{%(probeSelector)s%(node)s}
+||| % (c { node: node });
+
+// The description's parts, each a query about the alerting node; the
+// node label's value is the alert's, empty for probes scraped without it,
+// which `node=""` then selects.
+local onNode(c) = ', %(nodeLabel)s=%%[1]q' % c;
+local targets(c) = std.join('', [
+  '{{ with printf `count(sum by (instance, module) (%(resets)s) > 0)` $labels.%(nodeLabel)s | query }}',
+  '{{ $n := . | first | value }} of {{ $n }} target{{ if ne $n 1.0 }}s{{ end }}',
   '{{ end }}',
+]) % (c { resets: std.strReplace(resets(c, onNode(c)), '\n', ' ') });
+// The source ports of the reset probes, and how many of them the
+// exporter's NodePort sources know (probe_tcp_source_port_nodeport; absent
+// without a source, and then not said).
+// The subquery's steps see each sample of a scrape interval no longer than
+// the resolution; `or` adds the latest ones, which no step may follow yet.
+local resetPorts(c, known) =
+  local reset = 'count_values("port", probe_tcp_source_port{%(probeSelector)s%(node)s} and ignoring(outcome) (probe_tcp_handshake_outcome{%(probeSelector)s, outcome="reset_after_synack"%(node)s} == 1)%(known)s)' % (c { node: onNode(c), known: known });
+  'count by (port) (count_over_time(%(reset)s[%(probeResetWindow)s:%(probeResetPortsResolution)s]) or %(reset)s)' % (c { reset: reset });
+local sourcePorts(c) = std.join('', [
+  '{{ with printf `topk(10, %(ports)s)` $labels.%(nodeLabel)s | query }}',
+  'Source ports seen on the reset probes: {{ range $i, $s := sortByLabel "port" . }}{{ if $i }}, {{ end }}{{ $s.Labels.port }}{{ end }}',
+  '{{ with printf `count(%(knownPorts)s)` $labels.%(nodeLabel)s | query }}; allocated NodePorts the exporter knows among them: {{ . | first | value }}{{ end }}. ',
   '{{ end }}',
-]);
+]) % (c {
+        ports: resetPorts(c, ''),
+        knownPorts: resetPorts(c, ' and probe_tcp_source_port_nodeport{%(probeSelector)s%(node)s} == 1' % (c { node: onNode(c) })),
+      });
+local atRiskNow(c) = std.join('', [
+  '{{ with printf `kubeprobe_nodeports_at_risk{%(kubeprobeSelector)s%(node)s}` $labels.%(nodeLabel)s | query }}{{ $atRisk := . | first | value }}',
+  '{{ if gt $atRisk 0.0 }}The node has {{ $atRisk }} NodePorts at risk now (KubeprobeNodePortsAtRisk): the kernel hands them out as source ports and IPVS or kube-proxy resets the answers. ',
+  '{{ else }}The exporter on the node knows no NodePort at risk: what owns these ports is not among its NodePort sources (turn on --nodeport.kubernetes), or it is a hostPort or a firewall rule. ',
+  '{{ end }}{{ end }}',
+]) % (c { node: onNode(c) });
 
 {
   prometheusAlerts+:: {
@@ -19,24 +53,38 @@ local atRiskOnProbingNode = std.join('', [
         name: 'kubeprobe-handshake',
         rules: [
           {
-            // Sweeps probe from NodePorts on purpose: a reset there is the
-            // sweep's finding, reported on the dashboard, not an incident.
+            // One alert per probing node: how many probes, of how many
+            // targets, from which source ports. It resolves once the
+            // node's exporter sees no NodePort at risk after having seen
+            // some in the window, rather than when the last reset leaves
+            // it: the fix took. Resets with nothing known at risk keep it
+            // for the window, since their owner is unknown.
             alert: 'KubeprobeProbeResetAfterSynAck',
             expr: |||
-              sum_over_time(probe_tcp_handshake_outcome{%(probeSelector)s, outcome="reset_after_synack"}[%(probeResetWindow)s]) > 0
-              unless ignoring(outcome)
-              probe_source_port_sweep_ports{%(probeSelector)s}
-            ||| % $._config,
+              sum by (%(clusterLabel)s, %(nodeLabel)s) (
+                %(resets)s
+              ) > 0
+              unless on (%(clusterLabel)s, %(nodeLabel)s) (
+                kubeprobe_nodeports_at_risk{%(kubeprobeSelector)s} == 0
+                and
+                max_over_time(kubeprobe_nodeports_at_risk{%(kubeprobeSelector)s}[%(probeResetWindow)s]) > 0
+              )
+            ||| % ($._config { resets: std.strReplace(std.rstripChars(resets($._config, ''), '\n'), '\n', '\n  ') }),
             'for': $._config.probeResetFor,
             labels: { severity: $._config.probeSeverity },
             annotations: {
-              summary: 'The probing node reset the SYN-ACK of its own probe: a source-port collision with a NodePort.',
+              summary: 'The probing node reset the SYN-ACKs of its own probes: a source-port collision with a NodePort.',
               description: std.join(' ', [
-                'In the last %(probeResetWindow)s, {{ $value }} of the probes of %(probeName)s got a SYN-ACK that the probing node itself answered with a RST; the connection never opened and the probe timed out, as kubelet\'s would ("awaiting headers").',
-                'Something on the probing node owns the source port the kernel picked: almost always an allocated NodePort held by IPVS or kube-proxy, because net.ipv4.ip_local_port_range overlaps the NodePort range.',
-                '%(atRisk)sSee KubeprobeNodePortsAtRisk for the probing node (%(atRiskRunbook)s) and reserve the NodePort range in net.ipv4.ip_local_reserved_ports; the dashboard shows the source ports of the failing probes.',
+                'In the last %(probeResetWindow)s, node %(resetNode)s answered with a RST the SYN-ACKs of {{ $value }} probe{{ if ne $value 1.0 }}s{{ end }}%(targets)s:',
+                'the kernel had given them source ports that something on the node owns, almost always an allocated NodePort, because net.ipv4.ip_local_port_range overlaps the NodePort range.',
+                'They timed out as kubelet\'s do ("awaiting headers"), and kubelet\'s own probes from the node collide the same way.',
+                '%(sourcePorts)s%(atRiskNow)sFix: run `kubeprobe_exporter check` on the node and apply the sysctl it prints, which reserves the NodePort range and the NodePorts at risk (%(atRiskRunbook)s);',
+                '/probe?debug=true names the NodePort and its Service. This alert resolves once the node has no NodePort at risk.',
               ]) % ($._config {
-                      atRisk: atRiskOnProbingNode % $._config,
+                      resetNode: '{{ with $labels.%(nodeLabel)s }}{{ . }}{{ else }}(probes scraped without the %(nodeLabel)s label){{ end }}' % $._config,
+                      targets: targets($._config),
+                      sourcePorts: sourcePorts($._config),
+                      atRiskNow: atRiskNow($._config),
                       atRiskRunbook: $._config.runbookURLPattern % 'kubeprobenodeportsatrisk',
                     }),
             },

@@ -136,12 +136,18 @@ local lib = import 'lib.libsonnet';
               'NodePorts at risk',
               'Allocated NodePorts inside the ephemeral range, not reserved and not held by a listener: ports the kernel may hand out as a source port right now. Anything above 0 is KubeprobeNodePortsAtRisk.',
               [lib.query(fmt('max by (instance) (kubeprobe_nodeports_at_risk{%(N)s})'), '{{instance}}')],
-            ) + lib.width(12) + lib.withThreshold(1, redBelow=false),
+            ) + lib.width(8) + lib.withThreshold(1, redBelow=false),
+            lib.timeseries(
+              'Collision chance per connection',
+              'The chance that one connection from the node, a kubelet probe among them, draws an allocated NodePort at risk as its source port: the ones of the parity connect() picks first over the ports it picks from. Connection churn does not change it; reserving the NodePorts makes it 0.',
+              [lib.query(fmt('max by (instance) (instance:kubeprobe_nodeport_collision_chance:ratio{%(N)s})'), '{{instance}}')],
+              unit='percentunit',
+            ) + lib.width(8),
             lib.timeseries(
               'Allocated NodePorts by source',
               'NodePorts known to be allocated, from the Kubernetes API, the IPVS table and the static list.',
               [lib.query(fmt('max by (instance, source) (kubeprobe_nodeports_allocated{%(N)s})'), '{{instance}} {{source}}')],
-            ) + lib.width(12),
+            ) + lib.width(8),
           ],
         },
       ],
@@ -171,23 +177,16 @@ local lib = import 'lib.libsonnet';
           panels: [
             lib.timeseries(
               'Connection churn',
-              'Outgoing TCP connections opened per second (Tcp ActiveOpens).',
+              'Outgoing TCP connections opened per second (Tcp ActiveOpens). Churn uses up the source ports for its own destination (next panel); it does not make NodePort collisions likelier.',
               [lib.query(fmt('sum by (instance) (rate(kubeprobe_tcp_active_opens_total{%(N)s}[$__rate_interval]))'), '{{instance}}')],
               unit='cps',
             ) + lib.width(12),
             lib.timeseries(
-              'Time to cycle through the ephemeral range',
-              'The ephemeral range size over the connection rate: how often every port of the range, unreserved NodePorts included, is handed out. Below the dashed line is KubeprobeEphemeralPortsWrappingFast.',
-              [lib.query(fmt(|||
-                (
-                  max by (instance) (kubeprobe_ephemeral_port_range_end{%(N)s})
-                  - max by (instance) (kubeprobe_ephemeral_port_range_start{%(N)s})
-                  + 1
-                )
-                / (sum by (instance) (rate(kubeprobe_tcp_active_opens_total{%(N)s}[$__rate_interval])) > 0)
-              |||), '{{instance}}')],
-              unit='s',
-            ) + lib.width(12) + lib.withThreshold(c.ephemeralWraparoundThresholdSeconds, redBelow=true),
+              'Source ports held by the busiest destination',
+              "The share of the ports connect() picks from first that the TIME_WAIT sockets to one destination hold, and tcp_tw_reuse does not let it reuse. At 100% new connections to it take the other parity, at 200% they fail. Above the dashed line is KubeprobeSourcePortsExhausting. Churn does not make NodePort collisions likelier: see 'Collision chance per connection'.",
+              [lib.query(fmt('max by (instance) (instance:kubeprobe_connect_ports_held_by_top_destination:ratio{%(N)s})'), '{{instance}}')],
+              unit='percentunit',
+            ) + lib.width(12) + lib.withThreshold(c.sourcePortsExhaustingThreshold, redBelow=false),
           ],
         },
       ],

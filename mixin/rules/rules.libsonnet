@@ -34,21 +34,31 @@
             ||| % $._config,
           },
           {
-            // Seconds the node's connection churn takes to hand out every
-            // port of its ephemeral range once: the range size over the
-            // rate of outgoing connections. An estimate: reserved ports
-            // shrink the pool and the kernel does not walk it strictly in
-            // order. Idle nodes (rate 0) get no series rather than +Inf.
-            record: 'instance:kubeprobe_ephemeral_port_wraparound_seconds:rate5m',
+            // The chance that one connection from the node, a kubelet
+            // probe's among them, draws an allocated NodePort at risk: the
+            // ones of connect(2)'s first parity over the ports it picks
+            // from. Churn does not change it (docs/collector.md,
+            // "Connection churn"). No series when every port is reserved.
+            record: 'instance:kubeprobe_nodeport_collision_chance:ratio',
             expr: |||
-              (
-                kubeprobe_ephemeral_port_range_end{%(kubeprobeSelector)s}
-                - kubeprobe_ephemeral_port_range_start{%(kubeprobeSelector)s}
-                + 1
-              )
+              kubeprobe_nodeports_at_risk_for_connect{%(kubeprobeSelector)s}
               /
-              (instance:kubeprobe_tcp_active_opens:rate5m{%(kubeprobeSelector)s} > 0)
+              (kubeprobe_ephemeral_connect_ports{%(kubeprobeSelector)s} > 0)
             ||| % $._config,
+          },
+          {
+            // The share of the ports connect(2) picks from first that the
+            // TIME_WAIT sockets to the busiest destination hold: at 1 new
+            // connections to it take the other parity, at 2 they fail.
+            // TIME_WAIT ports that tcp_tw_reuse lets new connections to the
+            // same destination reuse do not count: all with 1, those of a
+            // loopback destination with 2.
+            record: 'instance:kubeprobe_connect_ports_held_by_top_destination:ratio',
+            expr: |||
+              max without (destination) (%(unreusable)s)
+              /
+              (kubeprobe_ephemeral_connect_ports{%(kubeprobeSelector)s} > 0)
+            ||| % ($._config { unreusable: $._config.unreusableTimeWait % $._config }),
           },
         ],
       },
