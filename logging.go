@@ -48,3 +48,13 @@ func (f logFlags) slogLogger(l log.Logger) *slog.Logger {
 	}
 	return slog.New(slgk.NewGoKitHandler(l, lvl))
 }
+
+// forProbes is where probes forward their log lines, which they log at
+// debug level: the exporter's logger when it logs at debug level, else
+// none, so that lines nobody would see are not even formatted.
+func (f logFlags) forProbes(l log.Logger) log.Logger {
+	if *f.level != "debug" {
+		return log.NewNopLogger()
+	}
+	return l
+}

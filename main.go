@@ -58,6 +58,7 @@ func run(args []string) int {
 		return 2
 	}
 	logger, untimed := logs.newLogger(os.Stderr)
+	sf.probeLogs, pf.probeLogs = logs.forProbes(logger), logs.forProbes(logger)
 	switch command {
 	case probe.FullCommand():
 		return runProbe(pf, logger, logs.slogLogger(untimed), os.Stdout)

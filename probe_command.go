@@ -28,6 +28,8 @@ type probeFlags struct {
 	target      *string
 	collector   *collector.Flags
 	syncTimeout *time.Duration
+	// probeLogs receives the probe's own log lines.
+	probeLogs log.Logger
 }
 
 // Exit codes of the probe command.
@@ -114,7 +116,7 @@ func probeRunner(f probeFlags, logger log.Logger, slogger *slog.Logger) (probeRu
 		cancel()
 	}
 	tracer := startTracer(*f.tracing, level.NewFilter(logger, level.AllowWarn()))
-	runner := prober.NewRunner(tracer, nil, logger)
+	runner := prober.NewRunner(tracer, nil, f.probeLogs)
 	knowNodePorts(runner, node)
 	return probeRunnerWithTracer{Runner: runner, tracer: tracer, stop: stop}, nil
 }

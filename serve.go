@@ -43,6 +43,8 @@ type serveFlags struct {
 	maxConcurrent   *int
 	gracePeriod     *time.Duration
 	collector       *collector.Flags
+	// probeLogs receives the probes' own log lines.
+	probeLogs log.Logger
 }
 
 // addServeCommand adds serve, the default command, and its flags.
@@ -135,7 +137,7 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 	reloader := newReloader(sc, *f.configFile, logger)
 	go reloader.watchSIGHUP(ctx)
 	history := prober.NewHistory(*f.historyLimit, int64(*f.historyMaxBytes))
-	runner := prober.NewRunner(tracer, prober.NewGuard(own), logger)
+	runner := prober.NewRunner(tracer, prober.NewGuard(own), f.probeLogs)
 	knowNodePorts(runner, node)
 	probes := prober.NewHandler(prober.HandlerOptions{
 		Config: sc, Runner: runner, History: history,

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
-	"github.com/go-kit/log"
-	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
@@ -35,7 +32,7 @@ type Report struct {
 	// Abandoned: whoever asked for the probe went away before it ended,
 	// so its verdict is not one kubelet would reach.
 	Abandoned bool
-	log       lockedBuffer
+	log       probeLog
 }
 
 // Success is probe_success: kubelet's result was success or warning.
@@ -123,72 +120,10 @@ const reportOverhead = 24 << 10
 
 // memorySize estimates, from above, the memory a kept report holds.
 func (r *Report) memorySize() int64 {
-	n := reportOverhead + len(r.ModuleName) + len(r.Target) + len(r.Verdict.Output) + r.log.Len()
+	n := reportOverhead + len(r.ModuleName) + len(r.Target) + len(r.Verdict.Output) + r.log.size()
 	for _, a := range r.Attempts {
 		p := a.Packets()
 		n += 512 + 96*(p.SYNSent+p.SYNACKReceived+p.RSTSent+p.RSTReceived)
 	}
 	return int64(n)
-}
-
-// lockedBuffer is a buffer that goroutines of one probe (the HTTP
-// transport's, gRPC's) can log into at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Cap()
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// probeLogger writes a probe's log lines to the probe's own buffer, at
-// every level, and passes them on to the exporter's log at debug level:
-// a failing target should not fill the exporter's log at every scrape.
-// Both see the probe's secrets redacted.
-type probeLogger struct {
-	buffered, next log.Logger
-	secrets        *redactor
-}
-
-func newProbeLogger(next log.Logger, buf *lockedBuffer, module, target string, secrets *redactor) *probeLogger {
-	target = secrets.redact(target)
-	return &probeLogger{
-		buffered: log.With(log.NewLogfmtLogger(buf), "time", log.DefaultTimestampUTC, "module", module, "target", target),
-		next:     level.Debug(log.With(next, "module", module, "target", target)),
-		secrets:  secrets,
-	}
-}
-
-func (l *probeLogger) Log(keyvals ...any) error {
-	keyvals = l.secrets.redactKeyvals(keyvals)
-	err := l.buffered.Log(keyvals...)
-	l.next.Log(withoutLevel(keyvals)...)
-	return err
-}
-
-// withoutLevel drops the level pair so the forwarded line carries one.
-func withoutLevel(keyvals []any) []any {
-	out := make([]any, 0, len(keyvals))
-	for i := 0; i+1 < len(keyvals); i += 2 {
-		if keyvals[i] == level.Key() {
-			continue
-		}
-		out = append(out, keyvals[i], keyvals[i+1])
-	}
-	return out
 }
