@@ -11,7 +11,7 @@ status=0
 for dir in kubelet-*/; do
   release=${dir#kubelet-}; release=${release%/}
   minor=$(echo "$release" | cut -d. -f2)
-  if (cd "$dir" && GOWORK=off go test -count=1 -v \
+  if (cd "$dir" && GOWORK=off go test -race -count=1 -v \
         -ldflags "-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" .) >>"$LOG" 2>&1; then
     :
   else

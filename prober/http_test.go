@@ -267,7 +267,7 @@ func TestHTTPErrorThenSuccessIsASuccess(t *testing.T) {
 func TestHTTPStatusCodeAfterTooManyRedirectsIsTheLastOne(t *testing.T) {
 	srv := newRecordingServer(t, false)
 	r := runProbe(t, srv.URL+"/redirect/12", mustModule(t, "prober: http"))
-	assertOutcome(t, r, Failure, fmt.Sprintf(`Get "/redirect/2": stopped after 10 redirects`))
+	assertOutcome(t, r, Failure, `Get "/redirect/2": stopped after 10 redirects`)
 	if got := metric(t, r, "probe_http_status_code"); got != 302 {
 		t.Errorf("probe_http_status_code = %v, want 302", got)
 	}
@@ -357,5 +357,27 @@ func TestHTTPTransportIgnoresTheProxyEnvironment(t *testing.T) {
 	}
 	if !tr.DisableKeepAlives || !tr.DisableCompression || !tr.TLSClientConfig.InsecureSkipVerify {
 		t.Errorf("transport = %+v, want keep-alives and compression off, no verification", tr)
+	}
+}
+
+// Before the header names became case-insensitive (1.28.0, backported to
+// 1.24.14, 1.25.10, 1.26.5 and 1.27.2) a module's "accept" went out
+// beside kubelet's Accept, and "HOST" as a header line of its own; a
+// redirect not followed gave the body alone before 1.24.
+func TestHTTPFollowsThePatchRelease(t *testing.T) {
+	srv := newRecordingServer(t, false)
+	headers := "\nhttp:\n  http_headers: [{name: accept, value: text/plain}]"
+	for version, want := range map[string][]string{
+		"1.26.4": {"*/*", "text/plain"}, "1.26.5": {"text/plain"}, "1.27.1": {"*/*", "text/plain"}, "1.27.2": {"text/plain"},
+	} {
+		runProbe(t, srv.URL, mustModule(t, "prober: http\nkubelet_version: "+version+headers))
+		got := srv.last(t).Header.Values("Accept")
+		if len(got) != len(want) || got[0] != want[0] {
+			t.Errorf("kubelet %s sends Accept %q, want %q", version, got, want)
+		}
+	}
+	r := runProbe(t, srv.URL+"/elsewhere", mustModule(t, "prober: http\nkubelet_version: 1.23.17"))
+	if r.Verdict.Result != Warning || strings.HasPrefix(r.Verdict.Output, "Probe terminated") {
+		t.Errorf("kubelet 1.23 gives %s %q, want a warning with the body alone", r.Verdict.Result, r.Verdict.Output)
 	}
 }

@@ -33,10 +33,10 @@ func checkTarget(target string, m config.Module) error {
 		return fmt.Errorf("target %q: %s, which no host, port or URL has: %s", target, bad, targetForm(m))
 	}
 	var err error
-	switch {
-	case m.Prober == config.ProberHTTP:
+	switch m.Prober {
+	case config.ProberHTTP:
 		_, err = httpURL(target, m.HTTP)
-	case m.Prober == config.ProberGRPC:
+	case config.ProberGRPC:
 		var named namedPortError
 		if _, _, err = splitHostPort(target); errors.As(err, &named) {
 			err = fmt.Errorf("port %q: a grpc probe's port is a number, never a name", string(named))

@@ -19,7 +19,8 @@ const (
 // Stage is a feature gate's state from a release on.
 type Stage struct {
 	Since Release
-	PR    int
+	// PR brought the stage; for removed, the PR that announced the removal.
+	PR int
 	// Name is alpha, beta, GA, or removed: the gate is gone (kubelet
 	// refuses to start if it is set) and the feature is always on.
 	Name    string

@@ -15,7 +15,11 @@ func Markdown() string {
 	}
 	for _, g := range gates {
 		for _, s := range g.Stages {
-			fmt.Fprintf(&b, "| %s | %s | #%d |\n", s.Since.MinorString(), g.describe(s), s.PR)
+			pr := fmt.Sprintf("#%d", s.PR)
+			if s.Name == "removed" {
+				pr = fmt.Sprintf("#%d announced it", s.PR)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Since.MinorString(), g.describe(s), pr)
 		}
 	}
 	return b.String()

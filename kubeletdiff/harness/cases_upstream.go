@@ -51,9 +51,10 @@ func redirectHandler(code int, bad bool) http.HandlerFunc {
 
 func redirectHandlerWithBody(code int, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" {
+		switch r.URL.Path {
+		case "/":
 			http.Redirect(w, r, "/new", code)
-		} else if r.URL.Path == "/new" {
+		case "/new":
 			w.WriteHeader(code)
 			_, _ = w.Write([]byte(body))
 		}

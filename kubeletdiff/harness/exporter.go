@@ -22,13 +22,14 @@ type exporter struct {
 	addr string
 }
 
-// startExporter builds the exporter from this repository, as make build
-// would, and serves the modules of cases for release rel.
+// startExporter builds the exporter from this repository, with the race
+// detector (make test's go test -race has then compiled every package it
+// needs already), and serves the modules of cases for release rel.
 func startExporter(t *testing.T, rel string, cases []Case) *exporter {
 	dir := t.TempDir()
 	binary := filepath.Join(dir, "kubeprobe_exporter")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Dir, build.Env = repoRoot(t), append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0")
+	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	build.Dir, build.Env = repoRoot(t), append(os.Environ(), "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the exporter: %v\n%s", err, out)
 	}

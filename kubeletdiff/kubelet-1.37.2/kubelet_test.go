@@ -71,4 +71,3 @@ func portOf(p harness.Probe, port int) intstr.IntOrString {
 func container(port int) *v1.Container {
 	return &v1.Container{Ports: []v1.ContainerPort{{Name: "found", ContainerPort: int32(port)}}}
 }
-
