@@ -16,7 +16,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 # v5.8.3 wants Go 1.27; v5.8.2 builds with Go 1.26.
 KUSTOMIZE_VERSION     := v5.8.2
 
-.PHONY: all build test cross fuzz fuzz-short bench lint fmt run clean kubernetes-manifests
+.PHONY: all build test cross fuzz fuzz-short bench lint fmt run clean kubernetes-manifests kubelet-diff
 
 all: lint test build
 
@@ -35,6 +35,15 @@ test: $(TOOLS)/kustomize cross fuzz-short
 	$(GO) vet ./...
 	$(MAKE) -C mixin GO=$(GO) lint test
 	KUSTOMIZE=$(TOOLS)/kustomize $(GO) test -race -count=1 ./...
+	$(MAKE) kubelet-diff
+
+# The differential test against kubelet itself (kubeletdiff/): kubelet's
+# pkg/probe at each pinned release, in modules of their own so that this
+# module never depends on k8s.io/kubernetes, and the exporter's binary
+# probe the same local servers; every difference fails, but for the known
+# ones README lists.
+kubelet-diff:
+	bash kubeletdiff/run.sh
 
 # The packet capture, sock_diag and the lab are Linux's; everything else
 # builds, and its tests vet, on the systems contributors use.

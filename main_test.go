@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,6 +301,18 @@ func TestProbeCommand(t *testing.T) {
 	out, err = exec.Command(binary, "probe", "--config.file=config.example.yml", "--module=nope", target).CombinedOutput()
 	if exitCode(err) != 2 || !strings.Contains(string(out), `unknown module \"nope\"`) {
 		t.Errorf("probe with an unknown module: exit %d\n%s", exitCode(err), out)
+	}
+
+	// A body that breaks off is kubelet's error: three tries, exit 1.
+	short := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte("short"))
+	}))
+	defer short.Close()
+	out, err = exec.Command(binary, "probe", "--config.file=config.example.yml", "--module=http_get", short.URL+"/").CombinedOutput()
+	if exitCode(err) != 1 || !strings.HasPrefix(string(out), "ERROR: http probe of "+short.URL+"/") ||
+		!strings.Contains(string(out), "in 3 tries (kubelet discards the result): unexpected EOF") {
+		t.Errorf("probe of a body that breaks off: exit %d\n%s", exitCode(err), out)
 	}
 }
 

@@ -80,7 +80,11 @@ func runProbe(f probeFlags, logger log.Logger, slogger *slog.Logger, out io.Writ
 func verdictLine(r *prober.Report) string {
 	line := fmt.Sprintf("%s: %s probe of %s with module %s took %.3fs",
 		strings.ToUpper(r.Verdict.Result.String()), r.Module.Prober, r.Target, r.ModuleName, r.Duration.Seconds())
-	if r.Verdict.Output != "" && r.Verdict.Result != prober.Success {
+	switch {
+	case r.Verdict.Result == prober.Error:
+		// kubelet's output is empty for an error; its log gives the error.
+		line += fmt.Sprintf(" in %d tries (kubelet discards the result): %s", r.Tries, r.Verdict.Err)
+	case r.Verdict.Output != "" && r.Verdict.Result != prober.Success:
 		line += ": " + r.Verdict.Output
 	}
 	return line

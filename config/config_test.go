@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kubeprobe/kubeprobe_exporter/internal/kubelet"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
@@ -25,15 +26,14 @@ func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
 		"invalid-headers-not-list.yml":       `:6: modules.web.http.http_headers: want a list of {name, value} entries, got a mapping`,
 		"invalid-host.yml":                   `:5: modules.web.http.host: "http://10.0.0.5:8080" is not a host name or IP address (give no scheme, port or path)`,
 		"invalid-http-on-tcp.yml":            `:4: modules.kafka.http: these options are for the http prober, but this module's prober is tcp`,
-		"invalid-kubelet-version.yml":        `:4: modules.kafka.kubelet_version: want a Kubernetes release such as "1.23", got "1.x"`,
+		"invalid-kubelet-version.yml":        `:4: modules.kafka.kubelet_version: want a Kubernetes release such as "1.26" or "1.26.2", got "1.x"`,
 		"invalid-missing-prober.yml":         `:3: modules.kafka.prober: missing: set it to one of tcp, http, grpc`,
 		"invalid-module-name.yml":            `:2: modules: module name "my module": use letters, digits, '_', '-' and '.'`,
 		"invalid-module-not-mapping.yml":     `:2: modules.kafka: want a mapping of keys to values, got "tcp"`,
 		"invalid-modules-list.yml":           `:2: modules: want a mapping of module names to modules, got a list`,
 		"invalid-negative-timeout.yml":       `:4: modules.kafka.timeout: want a duration such as 1s or 500ms, got "-1s"`,
 		"invalid-old-kubelet-version.yml":    `:4: modules.kafka.kubelet_version: "1.13" is not supported: use 1.16 or later`,
-		"invalid-path.yml":                   `:5: modules.web.http.path: "healthz" must start with /`,
-		"invalid-port-type.yml":              `:5: modules.web.http.port: want a whole number, got "http"`,
+		"invalid-port-type.yml":              `:5: modules.web.http.port: "HTTP_1" is neither a port number nor a port name: a name must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), must contain at least one letter (a-z)`,
 		"invalid-port.yml":                   `:5: modules.web.http.port: 70000 is not a port: use 1 to 65535`,
 		"invalid-scheme.yml":                 `:5: modules.web.http.scheme: "ftp": use http or https`,
 		"invalid-source-ip.yml":              `:4: modules.kafka.source_ip_address: "10.0.0.300" is not an IP address`,
@@ -48,8 +48,8 @@ func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
 		"invalid-sweep-override.yml":         `:4: modules.sweep.source_port_override: lets the source_port parameter replace source_port; it does not apply to a source_port_sweep`,
 		"invalid-syntax.yml":                 `:1: did not find expected key`,
 		"invalid-timeout.yml":                `:4: modules.kafka.timeout: want a duration such as 1s or 500ms, got "2 seconds"`,
-		"invalid-unknown-http-key.yml":       `:5: modules.web.http: unknown key "paht" (known keys: path, scheme, host, port, http_headers)`,
-		"invalid-unknown-module-key.yml":     `:4: modules.kafka: unknown key "timeout_seconds" (known keys: prober, timeout, kubelet_version, source_ip_address, source_port, source_port_strategy, source_port_sweep, source_port_override, http, grpc, probe_targets)`,
+		"invalid-unknown-http-key.yml":       `:5: modules.web.http: unknown key "paht" (known keys: path, scheme, host, port, http_headers, protocol)`,
+		"invalid-unknown-module-key.yml":     `:4: modules.kafka: unknown key "timeout_seconds" (known keys: prober, timeout, kubelet_version, source_ip_address, source_port, source_port_strategy, source_port_sweep, source_port_override, http, grpc, probe_targets, feature_gates)`,
 		"invalid-unknown-prober.yml":         `:3: modules.ping.prober: unknown prober "icmp": use one of tcp, http, grpc`,
 		"invalid-unknown-top-key.yml":        `:2: unknown key "modulez" (known keys: modules, probe_targets)`,
 
@@ -64,7 +64,7 @@ func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
 		"invalid-second-document.yml":        `:4: a second YAML document: the configuration is one document`,
 		"invalid-quoted-bool.yml":            `:5: modules.m.source_port_override: want true or false, got the string "yes"`,
 		"invalid-yaml11-bool.yml":            `:5: modules.m.source_port_override: want true or false, got the string "yes"`,
-		"invalid-quoted-port.yml":            `:5: modules.m.http.port: want a whole number, got the string "8080"`,
+		"invalid-quoted-port.yml":            `:5: modules.m.http.port: want a port number or a port name, got the string "8080": a name has a letter; for the number, write 8080 without quotes`,
 		"invalid-octal-port.yml":             `:5: modules.m.http.port: want a whole number, got "0700": YAML 1.1 reads a leading 0 as octal, YAML 1.2 does not; write 700`,
 		"invalid-float-port.yml":             `:5: modules.m.http.port: want a whole number, got "8080.5"`,
 		"invalid-quoted-count.yml":           `:6: modules.m.source_port_sweep.count: want a whole number, got the string "64"`,
@@ -81,6 +81,22 @@ func TestInvalidConfigsNameFileLineAndKey(t *testing.T) {
 		"invalid-target-empty-entry.yml":     `:5: modules.m.probe_targets.allow[1]: the entry is empty: want a CIDR, an IP address or a host name`,
 		"invalid-targets-not-list.yml":       `:5: modules.m.probe_targets.allow: want a list such as [10.244.0.0/16, db.example.com], got "10.0.0.0/8"`,
 		"invalid-target-not-scalar.yml":      `:6: modules.m.probe_targets.allow[0]: want a CIDR, an IP address or a host name, got a mapping`,
+
+		"invalid-unknown-patch.yml":         `:4: modules.m.kubelet_version: "v1.23.18" is not a release this exporter knows: the newest 1.23 release it knows is 1.23.17`,
+		"invalid-unknown-minor.yml":         `:4: modules.m.kubelet_version: "1.38.0" is not a release this exporter knows: use 1.16 to 1.37`,
+		"invalid-grpc-before-1.23.yml":      `:3: modules.orders.prober: kubelet 1.22 has no grpc probes: they came in 1.23, behind the feature gate GRPCContainerProbe; set kubelet_version to 1.23 or later`,
+		"invalid-grpc-gate-off.yml":         `:3: modules.orders.prober: grpc probes are alpha in kubelet 1.23, behind the feature gate GRPCContainerProbe, which is off by default: set feature_gates: {GRPCContainerProbe: true}, as the node's kubelet must`,
+		"invalid-grpc-gate-turned-off.yml":  `:3: modules.orders.prober: feature_gates turns GRPCContainerProbe off, and kubelet 1.25 has no grpc probes without it`,
+		"invalid-feature-gate-unknown.yml":  `:6: modules.m.feature_gates.GRPCProbes: unknown feature gate "GRPCProbes": the probe feature gates are GRPCContainerProbe, H2CContainerProbe, GRPCContainerProbeTLS`,
+		"invalid-feature-gate-locked.yml":   `:5: modules.orders.feature_gates.GRPCContainerProbe: kubelet 1.27 locks GRPCContainerProbe (GA) to true: kubelet would not start with it set to false`,
+		"invalid-feature-gate-too-new.yml":  `:6: modules.m.feature_gates.H2CContainerProbe: kubelet 1.36 has no feature gate H2CContainerProbe: it came in 1.37`,
+		"invalid-feature-gate-value.yml":    `:5: modules.m.feature_gates.H2CContainerProbe: want true or false, got the string "yes"`,
+		"invalid-feature-gates-list.yml":    `:4: modules.m.feature_gates: want a mapping of feature gate names to true or false, such as {GRPCContainerProbe: true}, got a list`,
+		"invalid-h2c-before-1.37.yml":       `:6: modules.m.http.protocol: kubelet 1.36 has no httpGet.protocol: it came in 1.37, behind the feature gate H2CContainerProbe`,
+		"invalid-h2c-https.yml":             `:6: modules.m.http.protocol: HTTP2 is h2c, HTTP/2 over cleartext: kubelet takes it with scheme http only`,
+		"invalid-http-protocol.yml":         `:5: modules.m.http.protocol: "h2": use HTTP1 or HTTP2`,
+		"invalid-grpc-mode.yml":             `:5: modules.orders.grpc.mode: "tls": use Plaintext or TLS`,
+		"invalid-grpc-mode-before-1.37.yml": `:6: modules.orders.grpc.mode: kubelet 1.30 has no grpc.mode: it came in 1.37, behind the feature gate GRPCContainerProbeTLS`,
 	}
 	files, err := filepath.Glob("testdata/invalid-*.yml")
 	if err != nil {
@@ -118,15 +134,15 @@ func TestValidConfigGetsKubeletDefaults(t *testing.T) {
 	})
 	check("zero timeout", c.Modules["tcp_zero_timeout"].Timeout, model.Duration(time.Second))
 	check("http_defaults.http", *c.Modules["http_defaults"].HTTP, HTTPProbe{Path: "/", Scheme: "http"})
-	check("unquoted 1.20", c.Modules["http_unquoted_version"].KubeletVersion, KubeletVersion{1, 20})
+	check("unquoted 1.20", c.Modules["http_unquoted_version"].KubeletVersion, KubeletVersion{Release: kubelet.V(1, 20, 15)})
 	check("grpc_service.grpc", *c.Modules["grpc_service"].GRPC, GRPCProbe{Service: "orders"})
 
 	all := c.Modules["http_all"]
 	check("http_all.timeout", all.Timeout, model.Duration(2500*time.Millisecond))
-	check("http_all.kubelet_version", all.KubeletVersion, KubeletVersion{1, 23})
+	check("http_all.kubelet_version", all.KubeletVersion, KubeletVersion{Release: kubelet.V(1, 23, 10), PatchGiven: true})
 	check("http_all.source_ip_address", all.SourceIPAddress, "198.18.0.1")
 	check("http_all.http", *all.HTTP, HTTPProbe{
-		Path: "/healthz?full=1", Scheme: "https", Host: "app.internal", Port: 8443,
+		Path: "/healthz?full=1", Scheme: "https", Host: "app.internal", Port: Port{Number: 8443},
 		HTTPHeaders: HTTPHeaders{{Name: "accept"}, {Name: "X-Twice", Value: "a"}, {Name: "X-Twice", Value: "b"}},
 	})
 	check("fixed_port", c.Modules["fixed_port"].SourcePort, SourcePort{ports.Range{First: 30080, Last: 30080}})
@@ -149,7 +165,13 @@ func TestValidConfigGetsKubeletDefaults(t *testing.T) {
 		Deny: []TargetPattern{{Prefix: netip.MustParsePrefix("169.254.169.254/32")}},
 	})
 	check("no top-level policy", c.ProbeTargets.IsZero(), true)
-	check("names", len(c.ModuleNames()), 13)
+	check("relative path", c.Modules["http_relative"].HTTP.Path, "healthz")
+	check("query path", c.Modules["http_query"].HTTP.Path, "?foo")
+	check("named port", c.Modules["http_query"].HTTP.Port, Port{Name: "http-alt"})
+	check("grpc 1.23 with its gate", c.Modules["grpc_alpha"].FeatureGates, FeatureGates{"GRPCContainerProbe": true})
+	check("h2c", *c.Modules["h2c"].HTTP, HTTPProbe{Path: "/", Scheme: "http", Protocol: ProtocolHTTP2})
+	check("grpc tls", *c.Modules["grpc_tls"].GRPC, GRPCProbe{Mode: ModeTLS})
+	check("names", len(c.ModuleNames()), 18)
 }
 
 func TestExampleConfigIsValid(t *testing.T) {
@@ -199,8 +221,8 @@ func TestPlainBoolsAndNumbersLoad(t *testing.T) {
 	if !c.Modules["a"].SourcePortOverride || c.Modules["b"].SourcePortOverride {
 		t.Errorf("source_port_override: True -> %v, FALSE -> %v", c.Modules["a"].SourcePortOverride, c.Modules["b"].SourcePortOverride)
 	}
-	if got := c.Modules["c"].HTTP.Port; got != 8080 {
-		t.Errorf("port: 0x1F90 -> %d, want 8080", got)
+	if got := c.Modules["c"].HTTP.Port; got != (Port{Number: 8080}) {
+		t.Errorf("port: 0x1F90 -> %v, want 8080", got)
 	}
 	if got := *c.Modules["d"].SourcePortSweep; got.Count != 64 || got.Parallelism != defaultSweepParallelism {
 		t.Errorf("sweep = %+v, want count 64 and the default parallelism", got)
@@ -344,14 +366,15 @@ func TestModuleRendersAsLoadableYAML(t *testing.T) {
 
 func TestParseKubeletVersion(t *testing.T) {
 	for in, want := range map[string]KubeletVersion{
-		"1.16": {1, 16}, "v1.27": {1, 27}, "1.23.10": {1, 23}, "1.37": {1, 37},
+		"1.16": {Release: kubelet.V(1, 16, 15)}, "v1.27": {Release: kubelet.V(1, 27, 16)},
+		"1.23.10": {Release: kubelet.V(1, 23, 10), PatchGiven: true}, "1.37": DefaultKubeletVersion,
 	} {
 		got, err := ParseKubeletVersion(in)
 		if err != nil || got != want {
 			t.Errorf("ParseKubeletVersion(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "1", "2.0", "1.15", "1.38", "1.9999", "v1.38.0", "1.2.3.4", "one.two", "1.-1"} {
+	for _, in := range []string{"", "1", "2.0", "1.15", "1.38", "1.9999", "v1.38.0", "1.2.3.4", "one.two", "1.-1", "1.23.18", "1.37.3"} {
 		if got, err := ParseKubeletVersion(in); err == nil {
 			t.Errorf("ParseKubeletVersion(%q) = %v, want an error", in, got)
 		}

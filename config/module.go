@@ -74,6 +74,9 @@ type Module struct {
 	// ProbeTargets restricts which targets this module may probe, on top
 	// of the configuration's top-level probe_targets.
 	ProbeTargets TargetPolicy `yaml:"probe_targets,omitempty"`
+	// FeatureGates sets kubelet's probe feature gates, as the node's
+	// kubelet --feature-gates would.
+	FeatureGates FeatureGates `yaml:"feature_gates,omitempty"`
 }
 
 // defaultTimeout is kubelet's default timeoutSeconds; like the API server,
@@ -126,7 +129,13 @@ func (m *Module) validate(n *yaml.Node) error {
 	case m.GRPC != nil && m.Prober != ProberGRPC:
 		return keyError(n, "grpc", "these options are for the grpc prober, but this module's prober is %s", m.Prober)
 	}
-	return m.validateSourcePort(n)
+	if err := m.validateSourcePort(n); err != nil {
+		return err
+	}
+	if err := m.validateFeatureGates(n); err != nil {
+		return err
+	}
+	return m.validateRelease(n)
 }
 
 func (m *Module) validateSourcePort(n *yaml.Node) error {
@@ -156,11 +165,21 @@ type HTTPProbe struct {
 	// Host, like httpGet.host, is connected to instead of the target's
 	// host. Usually a Host header is what is wanted instead.
 	Host string `yaml:"host,omitempty"`
-	// Port is used when the target gives none.
-	Port int `yaml:"port,omitempty"`
+	// Port is used when the target gives none: a number, or a port name
+	// that kubelet looks up in the container's ports.
+	Port Port `yaml:"port,omitempty"`
 	// HTTPHeaders are added to the request in order; repeats are kept.
 	HTTPHeaders HTTPHeaders `yaml:"http_headers,omitempty"`
+	// Protocol is HTTP1 (the default) or HTTP2: h2c, HTTP/2 over cleartext
+	// with prior knowledge, from kubelet 1.37 behind H2CContainerProbe.
+	Protocol string `yaml:"protocol,omitempty"`
 }
+
+// The values of http.protocol, as httpGet.protocol names them.
+const (
+	ProtocolHTTP1 = "HTTP1"
+	ProtocolHTTP2 = "HTTP2"
+)
 
 // UnmarshalYAML decodes httpGet's fields strictly and validates them.
 func (h *HTTPProbe) UnmarshalYAML(n *yaml.Node) error {
@@ -189,12 +208,25 @@ func (h *HTTPProbe) validate(n *yaml.Node) error {
 	switch {
 	case h.Scheme != "http" && h.Scheme != "https":
 		return keyError(n, "scheme", "%q: use http or https", h.Scheme)
-	case !strings.HasPrefix(h.Path, "/"):
-		return keyError(n, "path", "%q must start with /", h.Path)
-	case h.Port < 0 || h.Port > 65535:
-		return keyError(n, "port", "%d is not a port: use 1 to 65535", h.Port)
+	case !h.Port.IsNamed() && h.Port.Number != 0 && !validPortNumber(h.Port.Number):
+		return keyError(n, "port", "%s", portError(h.Port.Number))
 	case h.Host != "" && !validHost(h.Host):
 		return keyError(n, "host", "%q is not a host name or IP address (give no scheme, port or path)", h.Host)
+	}
+	return h.validateProtocol(n)
+}
+
+// validateProtocol applies the API server's rules for httpGet.protocol.
+func (h *HTTPProbe) validateProtocol(n *yaml.Node) error {
+	switch {
+	case h.Protocol == "" || h.Protocol == ProtocolHTTP1:
+		return nil
+	case h.Protocol != ProtocolHTTP2:
+		return keyError(n, "protocol", "%q: use %s or %s", h.Protocol, ProtocolHTTP1, ProtocolHTTP2)
+	case h.Scheme != "http":
+		return keyError(n, "protocol", "HTTP2 is h2c, HTTP/2 over cleartext: kubelet takes it with scheme http only")
+	case h.Host != "":
+		return keyError(n, "host", "must be empty when protocol is HTTP2, as the API server requires")
 	}
 	return nil
 }
@@ -287,13 +319,28 @@ type GRPCProbe struct {
 	// Service is sent in grpc.health.v1.HealthCheckRequest; empty asks
 	// about the server as a whole.
 	Service string `yaml:"service"`
+	// Mode is Plaintext (the default) or TLS, without certificate checks:
+	// from kubelet 1.37 behind GRPCContainerProbeTLS.
+	Mode string `yaml:"mode,omitempty"`
 }
+
+// The values of grpc.mode, as the grpc probe's mode names them.
+const (
+	ModePlaintext = "Plaintext"
+	ModeTLS       = "TLS"
+)
 
 // UnmarshalYAML decodes the grpc options strictly.
 func (g *GRPCProbe) UnmarshalYAML(n *yaml.Node) error {
 	type plain GRPCProbe
 	*g = GRPCProbe{}
-	return decodeStrict(n, (*plain)(g))
+	if err := decodeStrict(n, (*plain)(g)); err != nil {
+		return err
+	}
+	if g.Mode != "" && g.Mode != ModePlaintext && g.Mode != ModeTLS {
+		return keyError(n, "mode", "%q: use %s or %s", g.Mode, ModePlaintext, ModeTLS)
+	}
+	return nil
 }
 
 // String renders the module as YAML, as /config and debug output show it.

@@ -2,17 +2,23 @@ package prober
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"time"
 
+	"github.com/go-kit/log/level"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+
+	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/kubelet"
 )
 
 // probeGRPC is kubelet's grpc probe (pkg/probe/grpc): a plaintext channel
@@ -20,7 +26,7 @@ import (
 // covers both the channel and the call, and every failure reads as kubelet
 // words it.
 func probeGRPC(ctx context.Context, p *probe) Verdict {
-	k := kubeletOf(p.Module.KubeletVersion)
+	k := kubeletOf(p.Module)
 	timeout := p.Timeout
 	addr := p.Target
 	// kubelet dials with WithBlock and DialContext, deprecated in grpc-go
@@ -29,7 +35,7 @@ func probeGRPC(ctx context.Context, p *probe) Verdict {
 	conn, err := grpc.DialContext(ctx, addr, //nolint:staticcheck // see above
 		grpc.WithUserAgent(k.userAgent),
 		grpc.WithBlock(), //nolint:staticcheck // see above
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(grpcCredentials(p, k)),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 			return p.dialer.DialContext(ctx, "tcp", addr)
 		}),
@@ -52,6 +58,20 @@ func probeGRPC(ctx context.Context, p *probe) Verdict {
 		return failure(fmt.Sprintf("service unhealthy (responded with %q)", resp.GetStatus().String()))
 	}
 	return success("service healthy")
+}
+
+// grpcCredentials is plaintext, or TLS without certificate checks when
+// the module's mode is TLS and GRPCContainerProbeTLS is on; with the gate
+// off kubelet ignores the mode, and so does the probe.
+func grpcCredentials(p *probe, k kubeletBehaviour) credentials.TransportCredentials {
+	if k.grpcTLS {
+		return credentials.NewTLS(&tls.Config{InsecureSkipVerify: true}) //nolint:gosec // kubelet does not verify probe certificates
+	}
+	if p.Module.GRPC.Mode == config.ModeTLS {
+		level.Warn(p.Log).Log("msg", "mode: TLS is ignored, as kubelet ignores it, while the feature gate "+
+			kubelet.GRPCContainerProbeTLS+" is off: probing in plaintext; set feature_gates: {"+kubelet.GRPCContainerProbeTLS+": true} for TLS")
+	}
+	return insecure.NewCredentials()
 }
 
 // grpcCallFailure words a failed Health/Check as kubelet does.

@@ -50,16 +50,21 @@ const handlerConfig = `
 modules:
   tcp: {prober: tcp, timeout: 5s}
   web: {prober: http, timeout: 2s}
+  named: {prober: http, http: {port: metrics}}
+  orders: {prober: grpc}
 `
 
 func TestHandlerRejectsBadRequestsSayingWhatIsExpected(t *testing.T) {
 	h, _ := newTestHandler(t, handlerConfig)
 	cases := []struct{ url, body string }{
-		{"/probe?target=127.0.0.1:1&module=nope", `unknown module "nope": use one of tcp, web`},
-		{"/probe?target=127.0.0.1:1", `the module parameter is missing: use one of tcp, web`},
+		{"/probe?target=127.0.0.1:1&module=nope", `unknown module "nope": use one of named, orders, tcp, web`},
+		{"/probe?target=127.0.0.1:1", `the module parameter is missing: use one of named, orders, tcp, web`},
 		{"/probe?module=tcp", `the target parameter is missing: the tcp prober takes host:port, e.g. 10.0.0.5:9092 or [2001:db8::5]:9092`},
 		{"/probe?module=tcp&target=10.0.0.5", `target "10.0.0.5": not host:port: the tcp prober takes host:port, e.g. 10.0.0.5:9092 or [2001:db8::5]:9092`},
-		{"/probe?module=tcp&target=10.0.0.5:http", `target "10.0.0.5:http": port "http" is not a number from 1 to 65535: the tcp prober takes host:port`},
+		{"/probe?module=tcp&target=10.0.0.5:http", `target "10.0.0.5:http": port "http" is a name, which kubelet looks up in the container's ports: a named port needs a pod, and this probe names none; give the port's number: the tcp prober takes host:port`},
+		{"/probe?module=tcp&target=10.0.0.5:HTTP", `target "10.0.0.5:HTTP": port "HTTP" is not a number from 1 to 65535: the tcp prober takes host:port`},
+		{"/probe?module=named&target=10.0.0.5", `target "10.0.0.5": http.port: port "metrics" is a name, which kubelet looks up in the container's ports: a named port needs a pod`},
+		{"/probe?module=orders&target=10.0.0.5:grpc", `target "10.0.0.5:grpc": port "grpc": a grpc probe's port is a number, never a name: the grpc prober takes host:port`},
 		{"/probe?module=web&target=ftp://10.0.0.5/", `target "ftp://10.0.0.5/": scheme "ftp" is neither http nor https: the http prober takes a URL`},
 		{"/probe?module=web&target=10.0.0.5", `target "10.0.0.5": no port, and the module sets no http.port: the http prober takes a URL`},
 	}

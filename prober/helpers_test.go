@@ -75,9 +75,9 @@ func assertOutcome(t testing.TB, r *Report, result Result, output string) {
 	if r.Verdict.Result != result || r.Verdict.Output != output {
 		t.Errorf("outcome = %s %q\n   want   %s %q", r.Verdict.Result, r.Verdict.Output, result, output)
 	}
-	wantSuccess := 1.0
-	if result == Failure {
-		wantSuccess = 0
+	wantSuccess := 0.0
+	if result == Success || result == Warning {
+		wantSuccess = 1
 	}
 	if got := metric(t, r, "probe_success"); got != wantSuccess {
 		t.Errorf("probe_success = %v, want %v", got, wantSuccess)

@@ -11,6 +11,9 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	utilio "k8s.io/utils/io"
+
+	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/kubelet"
 )
 
 // maxBodyBytes is how much of a response body kubelet reads (since 1.16);
@@ -19,9 +22,9 @@ const maxBodyBytes = 10 << 10
 
 // probeHTTP is kubelet's httpGet probe (pkg/probe/http): one GET, 2xx is
 // success, 3xx not followed is a warning (which passes), anything else
-// fails.
+// fails; a body that cannot be read is an error.
 func probeHTTP(ctx context.Context, p *probe) Verdict {
-	k := kubeletOf(p.Module.KubeletVersion)
+	k := kubeletOf(p.Module)
 	u, err := httpURL(p.Target, p.Module.HTTP)
 	if err != nil {
 		return failure(err.Error())
@@ -30,12 +33,13 @@ func probeHTTP(ctx context.Context, p *probe) Verdict {
 	if err != nil {
 		return failure(err.Error())
 	}
-	m := newHTTPMetrics(p.Registry)
+	m := p.httpMetrics()
 	phases := &httpPhases{}
-	var redirects int
+	redirects := &redirectRecord{}
 	transport := newKubeletTransport(p.dialer, k)
 	defer transport.CloseIdleConnections()
-	client := newKubeletClient(transport, timeLeft(ctx), &redirects)
+	logProtocol(p, k)
+	client := newKubeletClient(transport, timeLeft(ctx), redirects)
 	// The client's own Timeout ends the request at the deadline, not the
 	// context, so that a timeout reads exactly as kubelet logs it
 	// ("Client.Timeout exceeded"); the context still ends it at once when
@@ -48,6 +52,9 @@ func probeHTTP(ctx context.Context, p *probe) Verdict {
 	res, err := client.Do(req)
 	defer func() { m.observe(phases.seconds(p.dialer), redirects) }()
 	if err != nil {
+		// The last response seen, a redirect's when the redirects
+		// stopped, is still the status that arrived.
+		m.statusCode.Set(float64(redirects.lastStatus))
 		return failure(err.Error())
 	}
 	defer res.Body.Close()
@@ -58,20 +65,30 @@ func probeHTTP(ctx context.Context, p *probe) Verdict {
 	case errors.Is(err, utilio.ErrLimitReached):
 		level.Debug(p.Log).Log("msg", "Non fatal body truncation: kubelet reads the first 10 KiB only")
 	case err != nil:
-		level.Warn(p.Log).Log("msg", "Reading the body failed; kubelet counts this as a probe error: "+
-			"it retries at once, up to 3 times, and then discards the result", "err", err)
-		return failure(err.Error())
+		level.Warn(p.Log).Log("msg", "Reading the body failed: kubelet's result is an error, with no output", "err", err)
+		return probeError(err)
 	}
-	return judgeStatus(res.StatusCode, body)
+	return judgeStatus(res.StatusCode, body, k)
+}
+
+// logProtocol says when a module's protocol: HTTP2 has no effect, as in
+// kubelet, whose feature gate is off by default.
+func logProtocol(p *probe, k kubeletBehaviour) {
+	if p.Module.HTTP.Protocol == config.ProtocolHTTP2 && !k.h2c {
+		level.Warn(p.Log).Log("msg", "protocol: HTTP2 is ignored, as kubelet ignores it, while the feature gate "+
+			kubelet.H2CContainerProbe+" is off: probing over HTTP/1.1; set feature_gates: {"+kubelet.H2CContainerProbe+": true} for h2c")
+	}
 }
 
 // judgeStatus is kubelet's reading of a response status.
-func judgeStatus(code int, body []byte) Verdict {
+func judgeStatus(code int, body []byte, k kubeletBehaviour) Verdict {
 	switch {
 	case code >= 200 && code < 300:
 		return success(string(body))
-	case code >= 300 && code < 400:
+	case code >= 300 && code < 400 && k.redirectPrefix:
 		return warning(fmt.Sprintf("Probe terminated redirects, Response body: %s", body))
+	case code >= 300 && code < 400:
+		return warning(string(body))
 	}
 	// kubelet leaves the body out on purpose (kubernetes issue #99425).
 	return failure(fmt.Sprintf("HTTP probe failed with statuscode: %d", code))
@@ -104,6 +121,17 @@ type httpMetrics struct {
 	duration                                           *prometheus.GaugeVec
 }
 
+// httpMetrics are the probe's HTTP metrics, registered at its first try
+// and reset at every later one, so that they show the last try's.
+func (p *probe) httpMetrics() *httpMetrics {
+	if p.http == nil {
+		p.http = newHTTPMetrics(p.Registry)
+	} else {
+		p.http.reset()
+	}
+	return p.http
+}
+
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	gauge := func(name, help string) prometheus.Gauge {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
@@ -111,7 +139,7 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 		return g
 	}
 	m := &httpMetrics{
-		statusCode:    gauge("probe_http_status_code", "Response HTTP status code, 0 when no response arrived."),
+		statusCode:    gauge("probe_http_status_code", "The last HTTP status code that arrived (a redirect's, when redirects stopped the probe), 0 when none did."),
 		contentLength: gauge("probe_http_content_length", "Length of the response body as the server declared it, -1 when unknown."),
 		version:       gauge("probe_http_version", "HTTP version of the response, e.g. 1.1 or 2."),
 		ssl:           gauge("probe_http_ssl", "1 if the final response came over TLS."),
@@ -125,6 +153,13 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
+func (m *httpMetrics) reset() {
+	for _, g := range []prometheus.Gauge{m.statusCode, m.contentLength, m.version, m.ssl, m.redirects} {
+		g.Set(0)
+	}
+	m.duration.Reset()
+}
+
 func (m *httpMetrics) response(res *http.Response) {
 	m.statusCode.Set(float64(res.StatusCode))
 	m.contentLength.Set(float64(res.ContentLength))
@@ -134,9 +169,9 @@ func (m *httpMetrics) response(res *http.Response) {
 	}
 }
 
-func (m *httpMetrics) observe(phases map[string]float64, redirects int) {
+func (m *httpMetrics) observe(phases map[string]float64, r *redirectRecord) {
 	for phase, seconds := range phases {
 		m.duration.WithLabelValues(phase).Set(seconds)
 	}
-	m.redirects.Set(float64(redirects))
+	m.redirects.Set(float64(r.followed))
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -224,10 +225,52 @@ func TestHTTPReadsAtMost10KiB(t *testing.T) {
 	}
 }
 
-func TestHTTPBodyReadErrorFails(t *testing.T) {
+// A body that breaks off is kubelet's probe *error*, with no output: it
+// tries twice more at once, then discards the result (it was reported as
+// a failure before issue 11).
+func TestHTTPBodyReadErrorIsAnErrorTriedThreeTimes(t *testing.T) {
 	srv := newRecordingServer(t, false)
 	r := runProbe(t, srv.URL+"/short-body", mustModule(t, "prober: http"))
-	assertOutcome(t, r, Failure, "unexpected EOF")
+	assertOutcome(t, r, Error, "")
+	if r.Verdict.Err != "unexpected EOF" || r.Tries != 3 || len(srv.requests) != 3 {
+		t.Errorf("error %q after %d tries and %d requests, want unexpected EOF after 3 of each", r.Verdict.Err, r.Tries, len(srv.requests))
+	}
+	if got := metric(t, r, "probe_kubelet_tries"); got != 3 {
+		t.Errorf("probe_kubelet_tries = %v, want 3", got)
+	}
+	if !strings.Contains(r.DebugOutput(), "Kubelet's error (after 3 of 3 tries; kubelet discards the result): unexpected EOF") {
+		t.Errorf("the debug output does not give kubelet's error:\n%s", r.DebugOutput())
+	}
+}
+
+// A probe that errors and then succeeds is a success, as in kubelet.
+func TestHTTPErrorThenSuccessIsASuccess(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Content-Length", "100")
+			w.Write([]byte("short"))
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	r := runProbe(t, srv.URL, mustModule(t, "prober: http"))
+	assertOutcome(t, r, Success, "ok")
+	if r.Tries != 2 {
+		t.Errorf("tries = %d, want 2", r.Tries)
+	}
+}
+
+// After "stopped after 10 redirects" every response was a 302, and the
+// last status seen is reported (it was 0 before issue 11).
+func TestHTTPStatusCodeAfterTooManyRedirectsIsTheLastOne(t *testing.T) {
+	srv := newRecordingServer(t, false)
+	r := runProbe(t, srv.URL+"/redirect/12", mustModule(t, "prober: http"))
+	assertOutcome(t, r, Failure, `Get "/redirect/2": stopped after 10 redirects`)
+	if got := metric(t, r, "probe_http_status_code"); got != 302 {
+		t.Errorf("probe_http_status_code = %v, want 302", got)
+	}
 }
 
 func TestHTTPServerThatNeverAnswersFailsAtTheTimeout(t *testing.T) {
@@ -308,11 +351,33 @@ func TestHTTPTargetForms(t *testing.T) {
 }
 
 func TestHTTPTransportIgnoresTheProxyEnvironment(t *testing.T) {
-	tr := newKubeletTransport(&dialer{}, kubeletOf(mustModule(t, "prober: http").KubeletVersion))
+	tr := newKubeletTransport(&dialer{}, kubeletOf(mustModule(t, "prober: http")))
 	if tr.Proxy != nil {
 		t.Error("the transport has a Proxy function; kubelet uses none")
 	}
 	if !tr.DisableKeepAlives || !tr.DisableCompression || !tr.TLSClientConfig.InsecureSkipVerify {
 		t.Errorf("transport = %+v, want keep-alives and compression off, no verification", tr)
+	}
+}
+
+// Before the header names became case-insensitive (1.28.0, backported to
+// 1.24.14, 1.25.10, 1.26.5 and 1.27.2) a module's "accept" went out
+// beside kubelet's Accept, and "HOST" as a header line of its own; a
+// redirect not followed gave the body alone before 1.24.
+func TestHTTPFollowsThePatchRelease(t *testing.T) {
+	srv := newRecordingServer(t, false)
+	headers := "\nhttp:\n  http_headers: [{name: accept, value: text/plain}]"
+	for version, want := range map[string][]string{
+		"1.26.4": {"*/*", "text/plain"}, "1.26.5": {"text/plain"}, "1.27.1": {"*/*", "text/plain"}, "1.27.2": {"text/plain"},
+	} {
+		runProbe(t, srv.URL, mustModule(t, "prober: http\nkubelet_version: "+version+headers))
+		got := srv.last(t).Header.Values("Accept")
+		if len(got) != len(want) || got[0] != want[0] {
+			t.Errorf("kubelet %s sends Accept %q, want %q", version, got, want)
+		}
+	}
+	r := runProbe(t, srv.URL+"/elsewhere", mustModule(t, "prober: http\nkubelet_version: 1.23.17"))
+	if r.Verdict.Result != Warning || strings.HasPrefix(r.Verdict.Output, "Probe terminated") {
+		t.Errorf("kubelet 1.23 gives %s %q, want a warning with the body alone", r.Verdict.Result, r.Verdict.Output)
 	}
 }

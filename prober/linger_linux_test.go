@@ -12,16 +12,34 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
-// A probe's socket gets SO_LINGER{on, 1s} from kubelet 1.27 on, as
-// kubelet's ProbeDialer sets it, and nothing before.
+// A probe's socket gets SO_LINGER{on, 1s} where kubelet's ProbeDialer
+// sets it: HTTP and TCP probes from 1.27.0 and the backports 1.23.17,
+// 1.24.11, 1.25.7 and 1.26.2; gRPC probes from 1.27.0 only. A minor
+// release alone means its newest patch.
 func TestSocketOptionsFollowKubelet(t *testing.T) {
 	target := testserver.Accepting(t, "tcp", "127.0.0.1:0")
-	for version, lingers := range map[string]bool{"1.23": false, "1.26": false, "1.27": true, "1.37": true} {
-		v, _ := config.ParseKubeletVersion(version)
-		k := kubeletOf(v)
-		if k.lingers != lingers {
-			t.Errorf("kubelet %s lingers = %v, want %v", version, k.lingers, lingers)
+	for _, c := range []struct {
+		version string
+		prober  config.ProberName
+		lingers bool
+	}{
+		{"1.22", config.ProberTCP, false}, {"1.23.15", config.ProberTCP, false}, {"1.23.16", config.ProberHTTP, false},
+		{"1.23.17", config.ProberTCP, true}, {"1.23", config.ProberHTTP, true}, {"1.23.17", config.ProberGRPC, false},
+		{"1.24.10", config.ProberHTTP, false}, {"1.24.11", config.ProberHTTP, true},
+		{"1.25.6", config.ProberTCP, false}, {"1.25.7", config.ProberTCP, true},
+		{"1.26.1", config.ProberHTTP, false}, {"1.26.2", config.ProberHTTP, true}, {"1.26", config.ProberGRPC, false},
+		{"1.27.0", config.ProberGRPC, true}, {"1.27.0", config.ProberTCP, true}, {"1.37", config.ProberGRPC, true},
+	} {
+		v, err := config.ParseKubeletVersion(c.version)
+		if err != nil {
+			t.Fatal(err)
 		}
+		version := c.version + " " + string(c.prober)
+		k := kubeletOf(config.Module{Prober: c.prober, KubeletVersion: v})
+		if k.lingers != c.lingers {
+			t.Errorf("kubelet %s lingers = %v, want %v", version, k.lingers, c.lingers)
+		}
+		lingers := c.lingers
 		d := &dialer{lingers: k.lingers, log: log.NewNopLogger()}
 		conn, err := d.DialContext(context.Background(), "tcp", target)
 		if err != nil {

@@ -26,6 +26,8 @@ type probe struct {
 	dialer *dialer
 	// SweepPorts are the source ports a sweep tries in this scrape.
 	SweepPorts []int
+	// http holds the HTTP metrics across kubelet's tries.
+	http *httpMetrics
 }
 
 // probeFunc carries out a probe before ctx's deadline and returns kubelet's

@@ -19,8 +19,10 @@ type Report struct {
 	Module     config.Module
 	Target     string
 	Verdict    Verdict
-	Duration   time.Duration
-	Registry   *prometheus.Registry
+	// Tries is how often the probe ran: kubelet retries an error.
+	Tries    int
+	Duration time.Duration
+	Registry *prometheus.Registry
 	// Attempts are the probe's connects, oldest first.
 	Attempts []*handshake.Attempt
 	// Traced: the handshakes were judged from their packets.
@@ -36,7 +38,7 @@ type Report struct {
 }
 
 // Success is probe_success: kubelet's result was success or warning.
-func (r *Report) Success() bool { return r.Verdict.Result != Failure }
+func (r *Report) Success() bool { return r.Verdict.Result == Success || r.Verdict.Result == Warning }
 
 // DebugOutput is the plain-text account of the probe that debug=true,
 // the landing page and the probe command show.
@@ -45,6 +47,9 @@ func (r *Report) DebugOutput() string {
 	fmt.Fprintf(&b, "Logs for the probe:\n%s\n", r.log.String())
 	r.writeHandshakes(&b)
 	fmt.Fprintf(&b, "Kubelet's verdict: %s\n", r.Verdict.Result)
+	if r.Verdict.Result == Error {
+		fmt.Fprintf(&b, "Kubelet's error (after %d of %d tries; kubelet discards the result): %s\n", r.Tries, maxTries, r.Verdict.Err)
+	}
 	if out := r.Verdict.Output; len(out) > maxShownOutput {
 		fmt.Fprintf(&b, "Kubelet's output (the first %d of %d bytes): %s\n", maxShownOutput, len(out), out[:maxShownOutput])
 	} else if out != "" {

@@ -48,8 +48,9 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 		"kubelet_version", req.Module.KubeletVersion, "source", sourceDescription(p))
 	start := time.Now()
 	if rep.Denied = r.checkTarget(ctx, p, req); rep.Denied == nil {
-		rep.Verdict = proberFor(req.Module)(ctx, p)
+		rep.Verdict, rep.Tries = runWithRetries(ctx, p)
 		rep.Verdict.Output = secrets.redact(rep.Verdict.Output)
+		rep.Verdict.Err = secrets.redact(rep.Verdict.Err)
 	}
 	rep.Duration = time.Since(start)
 	// The scrape went away (or the exporter is stopping): what the probe
@@ -61,6 +62,21 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 	p.dialer.wait()
 	r.record(p, rep)
 	return rep
+}
+
+// runWithRetries is kubelet's runProbeWithRetries: a probe whose result is
+// an error runs again at once, up to maxTries in all, and the last try's
+// verdict stands. All tries share the probe's one timeout, where kubelet
+// gives each its own: a scrape has one budget.
+func runWithRetries(ctx context.Context, p *probe) (Verdict, int) {
+	run := proberFor(p.Module)
+	for try := 1; ; try++ {
+		v := run(ctx, p)
+		if v.Result != Error || try == maxTries || ctx.Err() != nil {
+			return v, try
+		}
+		level.Warn(p.Log).Log("msg", "The probe errored; kubelet tries again at once", "try", try, "of", maxTries, "err", v.Err)
+	}
 }
 
 // record completes the report: the connects, the metrics, the log.
@@ -96,7 +112,7 @@ func (r *Runner) newProbe(done context.Context, req Request, reg *prometheus.Reg
 	}
 	p.dialer = &dialer{
 		local:     netip.AddrPortFrom(localIP, uint16(port)),
-		lingers:   kubeletOf(req.Module.KubeletVersion).lingers,
+		lingers:   kubeletOf(req.Module).lingers,
 		tracer:    r.tracer,
 		log:       l,
 		probeDone: done,
@@ -143,6 +159,9 @@ func logVerdict(l log.Logger, r *Report) {
 		level.Info(l).Log(append([]any{"msg", "Probe succeeded"}, keyvals...)...)
 	case Warning:
 		level.Warn(l).Log(append([]any{"msg", "Probe succeeded with a warning, which kubelet counts as success"}, keyvals...)...)
+	case Error:
+		level.Error(l).Log(append([]any{"msg", "Probe errored: kubelet discards the result, which counts toward no threshold",
+			"err", r.Verdict.Err, "tries", r.Tries}, keyvals...)...)
 	default:
 		level.Error(l).Log(append([]any{"msg", "Probe failed"}, keyvals...)...)
 	}

@@ -1,6 +1,7 @@
 package prober
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 )
@@ -30,9 +33,15 @@ func checkTarget(target string, m config.Module) error {
 		return fmt.Errorf("target %q: %s, which no host, port or URL has: %s", target, bad, targetForm(m))
 	}
 	var err error
-	if m.Prober == config.ProberHTTP {
+	switch m.Prober {
+	case config.ProberHTTP:
 		_, err = httpURL(target, m.HTTP)
-	} else {
+	case config.ProberGRPC:
+		var named namedPortError
+		if _, _, err = splitHostPort(target); errors.As(err, &named) {
+			err = fmt.Errorf("port %q: a grpc probe's port is a number, never a name", string(named))
+		}
+	default:
 		_, _, err = splitHostPort(target)
 	}
 	if err != nil {
@@ -61,6 +70,9 @@ func splitHostPort(target string) (host string, port int, err error) {
 		return "", 0, err
 	}
 	port, err = parsePort(p)
+	if err != nil && len(validation.IsValidPortName(p)) == 0 {
+		return "", 0, namedPortError(p)
+	}
 	return host, port, err
 }
 
@@ -154,11 +166,14 @@ func parseTargetURL(target string) (*url.URL, error) {
 
 // hostAndPort splits host:port, or takes a bare host when the module
 // supplies the port.
-func hostAndPort(target string, modulePort int) (string, int, error) {
+func hostAndPort(target string, modulePort config.Port) (string, int, error) {
 	if _, _, err := net.SplitHostPort(target); err == nil {
 		return splitHostPort(target)
 	}
-	if modulePort == 0 {
+	if modulePort.IsNamed() {
+		return "", 0, fmt.Errorf("http.port: %w", namedPortError(modulePort.Name))
+	}
+	if modulePort.IsZero() {
 		return "", 0, fmt.Errorf("no port, and the module sets no http.port")
 	}
 	host := strings.TrimSuffix(strings.TrimPrefix(target, "["), "]")
@@ -168,7 +183,7 @@ func hostAndPort(target string, modulePort int) (string, int, error) {
 	if err := checkHost(host); err != nil {
 		return "", 0, err
 	}
-	return host, modulePort, nil
+	return host, modulePort.Number, nil
 }
 
 // connectAddress is the host and port a probe's first connect goes to: a
