@@ -132,7 +132,7 @@ func (h *Handler) probe(w http.ResponseWriter, r *http.Request, req Request, deb
 	}
 	// Uncompressed: a probe's answer is a few KB, which gzip made cost a
 	// fifth of the exporter's CPU when Prometheus asks for it, as it does.
-	promhttp.HandlerFor(report.Registry, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(w, r)
+	promhttp.HandlerFor(report, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(w, r)
 }
 
 // Drain refuses new probes from now on and waits until the running ones

@@ -37,7 +37,7 @@ func runProbe(t testing.TB, target string, m config.Module) *Report {
 // ("name", "value", ...), failing the test if there is none.
 func metric(t testing.TB, r *Report, name string, labels ...string) float64 {
 	t.Helper()
-	mfs, err := r.Registry.Gather()
+	mfs, err := r.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestHistoryKeepsFailuresLonger(t *testing.T) {
 	h := NewHistory(3, 1<<30)
 	add := func(target string, ok bool) {
-		r := &Report{Target: target, Registry: prometheus.NewRegistry()}
+		r := &Report{Target: target, metrics: newMetricSet()}
 		if !ok {
 			r.Verdict = failure("down")
 		}
@@ -45,7 +43,7 @@ func TestHistoryKeepsFailuresLonger(t *testing.T) {
 
 func TestHistoryLimitZeroKeepsNothing(t *testing.T) {
 	h := NewHistory(0, 1<<30)
-	h.Add(&Report{Registry: prometheus.NewRegistry()})
+	h.Add(&Report{metrics: newMetricSet()})
 	if n := len(h.List()); n != 0 {
 		t.Errorf("kept %d probes with limit 0", n)
 	}

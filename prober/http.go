@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
 	utilio "k8s.io/utils/io"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
@@ -50,11 +49,11 @@ func probeHTTP(ctx context.Context, p *probe) Verdict {
 	level.Debug(p.Log).Log("msg", "Sending request", "url", u, "headers", fmt.Sprint(req.Header))
 
 	res, err := client.Do(req)
-	defer func() { m.observe(phases.seconds(p.dialer), redirects) }()
+	defer func() { m.observe(p.metrics, phases.seconds(p.dialer), redirects) }()
 	if err != nil {
 		// The last response seen, a redirect's when the redirects
 		// stopped, is still the status that arrived.
-		m.statusCode.Set(float64(redirects.lastStatus))
+		m.statusCode = float64(redirects.lastStatus)
 		return failure(err.Error())
 	}
 	defer res.Body.Close()
@@ -116,62 +115,35 @@ func timeLeft(ctx context.Context) time.Duration {
 	return time.Until(deadline)
 }
 
+// httpMetrics are the values of the probe's HTTP metrics, written to the
+// probe's metrics at the end of each try, so that they show the last's.
 type httpMetrics struct {
-	statusCode, contentLength, version, ssl, redirects prometheus.Gauge
-	duration                                           *prometheus.GaugeVec
+	statusCode, contentLength, version, ssl, redirects float64
 }
 
-// httpMetrics are the probe's HTTP metrics, registered at its first try
-// and reset at every later one, so that they show the last try's.
+// httpMetrics starts a try's HTTP metrics afresh.
 func (p *probe) httpMetrics() *httpMetrics {
-	if p.http == nil {
-		p.http = newHTTPMetrics(p.Registry)
-	} else {
-		p.http.reset()
-	}
+	p.http = &httpMetrics{}
 	return p.http
 }
 
-func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
-	gauge := func(name, help string) prometheus.Gauge {
-		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
-		reg.MustRegister(g)
-		return g
-	}
-	m := &httpMetrics{
-		statusCode:    gauge("probe_http_status_code", "The last HTTP status code that arrived (a redirect's, when redirects stopped the probe), 0 when none did."),
-		contentLength: gauge("probe_http_content_length", "Length of the response body as the server declared it, -1 when unknown."),
-		version:       gauge("probe_http_version", "HTTP version of the response, e.g. 1.1 or 2."),
-		ssl:           gauge("probe_http_ssl", "1 if the final response came over TLS."),
-		redirects:     gauge("probe_http_redirects", "The number of redirects followed."),
-		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "probe_http_duration_seconds",
-			Help: "Duration of each phase of the HTTP probe, summed over redirects.",
-		}, []string{"phase"}),
-	}
-	reg.MustRegister(m.duration)
-	return m
-}
-
-func (m *httpMetrics) reset() {
-	for _, g := range []prometheus.Gauge{m.statusCode, m.contentLength, m.version, m.ssl, m.redirects} {
-		g.Set(0)
-	}
-	m.duration.Reset()
-}
-
 func (m *httpMetrics) response(res *http.Response) {
-	m.statusCode.Set(float64(res.StatusCode))
-	m.contentLength.Set(float64(res.ContentLength))
-	m.version.Set(float64(res.ProtoMajor) + float64(res.ProtoMinor)/10)
+	m.statusCode = float64(res.StatusCode)
+	m.contentLength = float64(res.ContentLength)
+	m.version = float64(res.ProtoMajor) + float64(res.ProtoMinor)/10
 	if res.TLS != nil {
-		m.ssl.Set(1)
+		m.ssl = 1
 	}
 }
 
-func (m *httpMetrics) observe(phases map[string]float64, r *redirectRecord) {
+func (m *httpMetrics) observe(s *metricSet, phases map[string]float64, r *redirectRecord) {
 	for phase, seconds := range phases {
-		m.duration.WithLabelValues(phase).Set(seconds)
+		s.set("probe_http_duration_seconds", "Duration of each phase of the HTTP probe, summed over redirects.", seconds, "phase", phase)
 	}
-	m.redirects.Set(float64(r.followed))
+	m.redirects = float64(r.followed)
+	s.set("probe_http_status_code", "The last HTTP status code that arrived (a redirect's, when redirects stopped the probe), 0 when none did.", m.statusCode)
+	s.set("probe_http_content_length", "Length of the response body as the server declared it, -1 when unknown.", m.contentLength)
+	s.set("probe_http_version", "HTTP version of the response, e.g. 1.1 or 2.", m.version)
+	s.set("probe_http_ssl", "1 if the final response came over TLS.", m.ssl)
+	s.set("probe_http_redirects", "The number of redirects followed.", m.redirects)
 }

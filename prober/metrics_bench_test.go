@@ -32,7 +32,7 @@ func BenchmarkProbeMetrics(b *testing.B) {
 	b.Run("gather", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := rep.Registry.Gather(); err != nil {
+			if _, err := rep.Gather(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -55,7 +55,7 @@ func BenchmarkProbeMetrics(b *testing.B) {
 				req := httptest.NewRequest(http.MethodGet, "/probe", nil)
 				req.Header.Set("Accept-Encoding", encoding)
 				rec := httptest.NewRecorder()
-				promhttp.HandlerFor(rep.Registry, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
+				promhttp.HandlerFor(rep, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
 					b.Fatal(rec.Code)
 				}
@@ -65,7 +65,7 @@ func BenchmarkProbeMetrics(b *testing.B) {
 }
 
 func encodeGathered(b *testing.B, rep *Report, buf *bytes.Buffer, format expfmt.FormatType) {
-	mfs, err := rep.Registry.Gather()
+	mfs, err := rep.Gather()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
@@ -69,13 +67,13 @@ func explainedByPortOwner(a *handshake.Attempt) bool {
 // registerNodePortMetric says whether the source port of the probe's last
 // connection is an allocated NodePort; without NodePort sources nothing
 // is known, and the metric is left out.
-func (r *Runner) registerNodePortMetric(reg prometheus.Registerer, attempts []*handshake.Attempt) {
+func (r *Runner) writeNodePortMetric(s *metricSet, attempts []*handshake.Attempt) {
 	if r.nodePorts == nil || len(attempts) == 0 {
 		return
 	}
 	last := attempts[len(attempts)-1]
 	_, isNodePort := r.nodePorts.NodePort(last.SourcePort())
-	reg.MustRegister(constGauge("probe_tcp_source_port_nodeport",
+	s.set("probe_tcp_source_port_nodeport",
 		"1 if the source port of the probe's connection is an allocated NodePort of this node, as the exporter's NodePort sources know them.",
-		boolValue(isNodePort && last.SourcePort() != 0)))
+		boolValue(isNodePort && last.SourcePort() != 0))
 }

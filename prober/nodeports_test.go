@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/go-kit/log"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kubeprobe/kubeprobe_exporter/handshake"
@@ -66,8 +65,8 @@ func TestNodePortMetric(t *testing.T) {
 		if c.nodePorts != nil {
 			r.SetNodePorts(c.nodePorts)
 		}
-		reg := prometheus.NewPedanticRegistry()
-		r.registerNodePortMetric(reg, []*handshake.Attempt{attempt(c.port, handshake.Established, true)})
+		reg := newMetricSet()
+		r.writeNodePortMetric(reg, []*handshake.Attempt{attempt(c.port, handshake.Established, true)})
 		n, err := testutil.GatherAndCount(reg)
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 )
@@ -19,9 +18,9 @@ type probe struct {
 	Target  string
 	Module  config.Module
 	Timeout time.Duration
-	// Registry receives the prober's own metrics; it is fresh per probe.
-	Registry *prometheus.Registry
-	Log      log.Logger
+	// metrics receives the prober's own metrics; it is fresh per probe.
+	metrics *metricSet
+	Log     log.Logger
 	// dialer opens every TCP connection the probe makes.
 	dialer *dialer
 	// SweepPorts are the source ports a sweep tries in this scrape.

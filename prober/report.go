@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
@@ -22,7 +22,7 @@ type Report struct {
 	// Tries is how often the probe ran: kubelet retries an error.
 	Tries    int
 	Duration time.Duration
-	Registry *prometheus.Registry
+	metrics  *metricSet
 	// Attempts are the probe's connects, oldest first.
 	Attempts []*handshake.Attempt
 	// Traced: the handshakes were judged from their packets.
@@ -36,6 +36,10 @@ type Report struct {
 	Abandoned bool
 	log       probeLog
 }
+
+// Gather returns the probe's metrics, as a registry of them would: a
+// Report is the prometheus.Gatherer /probe serves.
+func (r *Report) Gather() ([]*dto.MetricFamily, error) { return r.metrics.Gather() }
 
 // Success is probe_success: kubelet's result was success or warning.
 func (r *Report) Success() bool { return r.Verdict.Result == Success || r.Verdict.Result == Warning }
@@ -56,7 +60,7 @@ func (r *Report) DebugOutput() string {
 		fmt.Fprintf(&b, "Kubelet's output: %s\n", out)
 	}
 	fmt.Fprintf(&b, "\n\nMetrics that would have been returned:\n")
-	mfs, err := r.Registry.Gather()
+	mfs, err := r.Gather()
 	if err != nil {
 		fmt.Fprintf(&b, "Error gathering metrics: %s\n", err)
 	}

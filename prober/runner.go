@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
@@ -39,11 +38,11 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
 	secrets := newRedactor(req)
-	rep := &Report{ModuleName: req.ModuleName, Module: req.Module, Target: secrets.redact(req.Target), Registry: prometheus.NewRegistry()}
+	rep := &Report{ModuleName: req.ModuleName, Module: req.Module, Target: secrets.redact(req.Target), metrics: newMetricSet()}
 	pl := newProbeLogger(r.logger, &rep.log, req.ModuleName, req.Target, secrets)
 	done, finish := context.WithCancel(context.Background())
 	defer finish()
-	p := r.newProbe(done, req, rep.Registry, pl)
+	p := r.newProbe(done, req, rep.metrics, pl)
 	level.Info(pl).Log("msg", "Beginning probe", "probe", req.Module.Prober, "timeout_seconds", req.Timeout.Seconds(),
 		"kubelet_version", req.Module.KubeletVersion, "source", sourceDescription(p))
 	start := time.Now()
@@ -93,17 +92,17 @@ func (r *Runner) record(p *probe, rep *Report) {
 	case rep.Abandoned:
 		level.Warn(p.Log).Log("msg", "The probe was cut short: whoever asked for it went away", "after_seconds", rep.Duration.Seconds())
 	}
-	registerProbeMetrics(rep, p.dialer, p.Timeout)
+	writeProbeMetrics(rep, p.dialer, p.Timeout)
 	if !rep.Sweep {
-		registerHandshakeMetrics(rep.Registry, rep.Attempts, rep.Traced)
-		r.registerNodePortMetric(rep.Registry, rep.Attempts)
+		writeHandshakeMetrics(rep.metrics, rep.Attempts, rep.Traced)
+		r.writeNodePortMetric(rep.metrics, rep.Attempts)
 	}
 	logVerdict(p.Log, rep)
 }
 
-func (r *Runner) newProbe(done context.Context, req Request, reg *prometheus.Registry, l log.Logger) *probe {
+func (r *Runner) newProbe(done context.Context, req Request, metrics *metricSet, l log.Logger) *probe {
 	localIP, _ := netip.ParseAddr(req.Module.SourceIPAddress) // validated with the config
-	p := &probe{Target: req.Target, Module: req.Module, Timeout: req.Timeout, Registry: reg, Log: l}
+	p := &probe{Target: req.Target, Module: req.Module, Timeout: req.Timeout, metrics: metrics, Log: l}
 	port := 0
 	if req.Module.SourcePortSweep != nil {
 		p.SweepPorts = r.cursors.sweepPorts(req)

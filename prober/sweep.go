@@ -28,7 +28,7 @@ func probeSweep(ctx context.Context, p *probe) Verdict {
 		return failure((&net.OpError{Op: "dial", Net: "tcp", Err: err}).Error())
 	}
 	attempts := sweep(ctx, p, remote)
-	registerSweepMetrics(p.Registry, attempts, p.dialer.Traced())
+	writeSweepMetrics(p.metrics, attempts, p.dialer.Traced())
 	failed := failedPorts(attempts)
 	untried := len(p.SweepPorts) - len(attempts)
 	if untried > 0 {

@@ -93,7 +93,7 @@ func TestPrivilegedSourcePortWithoutTheCapability(t *testing.T) {
 // assertAbsent checks that the probe exports none of the named metrics.
 func assertAbsent(t *testing.T, r *Report, names ...string) {
 	t.Helper()
-	mfs, err := r.Registry.Gather()
+	mfs, err := r.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
