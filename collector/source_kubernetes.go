@@ -9,14 +9,12 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+	"github.com/kubeprobe/kubeprobe_exporter/internal/kubeapi"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // kubernetesSource knows the NodePorts of every Service of type NodePort
@@ -33,30 +31,22 @@ type kubernetesSource struct {
 // newKubernetesSourceFromConfig connects with --kubeconfig, or with the
 // pod's service account when it is empty.
 func newKubernetesSourceFromConfig(kubeconfig string) (*kubernetesSource, error) {
-	var cfg *rest.Config
-	var err error
-	if kubeconfig == "" {
-		cfg, err = rest.InClusterConfig()
-		if err != nil {
-			return nil, fmt.Errorf("--nodeport.kubernetes: no in-cluster configuration (%w); outside a pod, give --kubeconfig=PATH", err)
-		}
-	} else {
-		cfg, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
-		if err != nil {
-			return nil, fmt.Errorf("--kubeconfig=%s: %w", kubeconfig, err)
-		}
+	cfg, err := kubeapi.Config(kubeconfig, "--nodeport.kubernetes")
+	if err != nil {
+		return nil, err
 	}
-	cfg.UserAgent = "kubeprobe_exporter"
-	client, err := kubernetes.NewForConfig(cfg)
+	client, err := kubeapi.NewCoreV1(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("--nodeport.kubernetes: %w", err)
 	}
-	return newKubernetesSource(client), nil
+	return newKubernetesSource(client.Services(), nil), nil
 }
 
-func newKubernetesSource(client kubernetes.Interface) *kubernetesSource {
+// newKubernetesSource watches services: the API's, or a fake clientset's
+// in tests. client, when not nil, tells the informer that it cannot
+// stream its first list as a watch, as client-go's fakes cannot.
+func newKubernetesSource(services kubeapi.Resource[*corev1.ServiceList], client any) *kubernetesSource {
 	s := &kubernetesSource{lastErr: errors.New("the Services have not been listed yet"), stopped: make(chan struct{})}
-	services := client.CoreV1().Services(metav1.NamespaceAll)
 	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
 			list, err := services.List(ctx, opts)

@@ -33,7 +33,7 @@ func nodePort(protocol corev1.Protocol, port int32) corev1.ServicePort {
 // and checks that its informer goroutine has stopped by then.
 func startKubernetesSource(t *testing.T, client *fake.Clientset) *kubernetesSource {
 	t.Helper()
-	src := newKubernetesSource(client)
+	src := newKubernetesSource(client.CoreV1().Services(metav1.NamespaceAll), client)
 	ctx, cancel := context.WithCancel(context.Background())
 	src.Start(ctx, log.NewNopLogger())
 	t.Cleanup(func() {
