@@ -94,7 +94,9 @@ func TestManagerRunsStartupThenReadiness(t *testing.T) {
 	// The startup probe succeeds: readiness is probed at once, not a
 	// period later.
 	f.step(5*time.Second, map[*script]int{startup: 3, readiness: 1})
-	waitFor(t, func() bool { return f.value("kubeprobe_shadow_ready", "container", "kafka", "probe_type", "readiness") == 1 })
+	waitFor(t, func() bool {
+		return f.value("kubeprobe_shadow_ready", "container", "kafka", "probe_type", "readiness") == 1
+	})
 	if got := f.value("kubeprobe_shadow_probes_total", "container", "kafka", "probe_type", "startup", "outcome", "refused"); got != 2 {
 		t.Errorf("startup refusals counted %v, want 2", got)
 	}
