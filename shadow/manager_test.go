@@ -1,0 +1,180 @@
+package shadow
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	clocktesting "k8s.io/utils/clock/testing"
+)
+
+// managerFixture is a Manager on a fake clock whose probes answer from
+// scripts.
+type managerFixture struct {
+	t     *testing.T
+	clock *clocktesting.FakeClock
+	m     *Manager
+	reg   *prometheus.Registry
+}
+
+func newManagerFixture(t *testing.T) *managerFixture {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	// Long after the manager started: no start jitter.
+	c := clocktesting.NewFakeClock(time.Unix(1_000_000, 0))
+	m := NewManager(ctx, c)
+	c.Step(time.Hour)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m)
+	return &managerFixture{t: t, clock: c, m: m, reg: reg}
+}
+
+func entry(name string, typ ProbeType, s *script, spec Spec) Probe {
+	spec.Type = typ
+	return Probe{Key: Key{Container: name}, Spec: spec, Run: s.probe, Identity: name + string(typ)}
+}
+
+// step advances the clock by a period and waits for every script to have
+// been called as often as it says.
+func (f *managerFixture) step(d time.Duration, want map[*script]int) {
+	f.t.Helper()
+	waitFor(f.t, func() bool { return f.clock.HasWaiters() })
+	f.clock.Step(d)
+	for s, n := range want {
+		waitCalls(f.t, s, n)
+	}
+}
+
+func (f *managerFixture) value(name string, labelPairs ...string) float64 {
+	f.t.Helper()
+	mfs, err := f.reg.Gather()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labelPairs); i += 2 {
+				found := false
+				for _, lp := range m.GetLabel() {
+					found = found || (lp.GetName() == labelPairs[i] && lp.GetValue() == labelPairs[i+1])
+				}
+				if !found {
+					continue next
+				}
+			}
+			switch {
+			case m.Gauge != nil:
+				return m.GetGauge().GetValue()
+			case m.Counter != nil:
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return -1
+}
+
+func TestManagerRunsStartupThenReadiness(t *testing.T) {
+	f := newManagerFixture(t)
+	startup := &script{runs: []Run{refused, refused, ok}}
+	readiness := &script{runs: []Run{ok}}
+	spec := Spec{Period: 5 * time.Second, FailureThreshold: 5}
+	f.m.Sync(configGroup, []Probe{entry("kafka", Startup, startup, spec), entry("kafka", Readiness, readiness, spec)}, nil)
+	waitCalls(t, startup, 1) // at once
+	f.step(5*time.Second, map[*script]int{startup: 2})
+	if readiness.count() != 0 {
+		t.Fatalf("readiness probed %d times before the startup probe succeeded", readiness.count())
+	}
+	// The startup probe succeeds: readiness is probed at once, not a
+	// period later.
+	f.step(5*time.Second, map[*script]int{startup: 3, readiness: 1})
+	waitFor(t, func() bool {
+		return f.value("kubeprobe_shadow_ready", "container", "kafka", "probe_type", "readiness") == 1
+	})
+	if got := f.value("kubeprobe_shadow_probes_total", "container", "kafka", "probe_type", "startup", "outcome", "refused"); got != 2 {
+		t.Errorf("startup refusals counted %v, want 2", got)
+	}
+	if got := f.value("kubeprobe_shadow_ready", "container", "kafka", "probe_type", "startup"); got != 1 {
+		t.Errorf("kubeprobe_shadow_ready{probe_type=startup} = %v, want 1", got)
+	}
+}
+
+// A configured entry whose liveness probe fails is restarted as kubelet
+// would restart it: counted, and probed again after its initial delay.
+func TestManagerRestartsAConfiguredEntryOnLivenessFailure(t *testing.T) {
+	f := newManagerFixture(t)
+	live := &script{runs: []Run{refused}}
+	f.m.Sync(configGroup, []Probe{entry("web", Liveness, live, Spec{Period: time.Second, FailureThreshold: 2, InitialDelay: 3 * time.Second})}, nil)
+	f.step(time.Second, nil)                      // 1s: in the initial delay
+	f.step(time.Second, nil)                      // 2s
+	f.step(time.Second, map[*script]int{live: 1}) // 3s: the first failure
+	f.step(time.Second, map[*script]int{live: 2}) // 4s: the second: kubelet restarts it
+	waitFor(t, func() bool {
+		return f.value("kubeprobe_shadow_would_restart_total", "container", "web", "probe_type", "liveness") == 1
+	})
+	// Restarted: nothing for 3s of initial delay, then probed again.
+	calls := live.count()
+	f.step(time.Second, nil)
+	f.step(time.Second, nil)
+	if live.count() != calls {
+		t.Errorf("probed during the restarted container's initial delay")
+	}
+	f.step(time.Second, map[*script]int{live: calls + 1})
+}
+
+// A Sync keeps the state of probes that did not change and drops the
+// series of those that are gone.
+func TestManagerSyncKeepsUnchangedProbes(t *testing.T) {
+	f := newManagerFixture(t)
+	a, b := &script{runs: []Run{refused}}, &script{runs: []Run{ok}}
+	spec := Spec{Period: time.Second, FailureThreshold: 10}
+	f.m.Sync(configGroup, []Probe{entry("a", Readiness, a, spec), entry("b", Readiness, b, spec)}, nil)
+	f.step(time.Second, map[*script]int{a: 2, b: 2})
+	f.step(time.Second, map[*script]int{a: 3, b: 3})
+	waitFor(t, func() bool { return f.value("kubeprobe_shadow_consecutive_failures", "container", "a") == 3 })
+	f.m.Sync(configGroup, []Probe{entry("a", Readiness, a, spec)}, []Unsupported{{Key: Key{"ns", "p", "c"}, Type: Liveness, Handler: "exec"}})
+	if got := f.value("kubeprobe_shadow_consecutive_failures", "container", "a"); got != 3 {
+		t.Errorf("a's failures after a Sync that kept it: %v, want 3", got)
+	}
+	if got := f.value("kubeprobe_shadow_ready", "container", "b"); got != -1 {
+		t.Errorf("b's series after a Sync that dropped it: %v, want none", got)
+	}
+	if got := testutil.CollectAndCount(f.m, "kubeprobe_shadow_probes_total"); got != 1 {
+		t.Errorf("%d probes_total series left, want a's alone", got)
+	}
+	if got := f.value("kubeprobe_shadow_unsupported_probes", "pod", "p", "handler", "exec"); got != 1 {
+		t.Errorf("unsupported exec probe: %v", got)
+	}
+}
+
+func TestManagerTellsOverdueStartupFromUsual(t *testing.T) {
+	f := newManagerFixture(t)
+	never := &script{runs: []Run{refused}}
+	spec := Spec{Period: 5 * time.Second, FailureThreshold: 3} // a budget of 15s
+	f.m.Sync(configGroup, []Probe{entry("never", Readiness, never, spec)}, nil)
+	for range 3 {
+		f.step(5*time.Second, nil)
+	}
+	if got := f.value("kubeprobe_shadow_startup_overdue", "container", "never"); got != 0 {
+		t.Errorf("overdue at 15s of a 15s budget: %v", got)
+	}
+	f.step(5*time.Second, nil)
+	waitFor(t, func() bool { return f.value("kubeprobe_shadow_startup_overdue", "container", "never") == 1 })
+	if got := f.value("kubeprobe_shadow_starting_seconds", "container", "never"); got < 20 {
+		t.Errorf("starting for %vs, want 20", got)
+	}
+	mfs, _ := f.reg.Gather()
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	if !strings.Contains(strings.Join(names, " "), "kubeprobe_shadow_startup_usual_seconds") {
+		t.Errorf("no usual start-up series in %v", names)
+	}
+}
