@@ -22,6 +22,9 @@ type Config struct {
 	// ProbeTargets restricts the targets of every module; a module's own
 	// probe_targets restricts its targets further.
 	ProbeTargets TargetPolicy `yaml:"probe_targets,omitempty"`
+	// Scheduled are targets probed on a clock of their own, as kubelet
+	// probes a container.
+	Scheduled []ScheduledProbe `yaml:"scheduled,omitempty"`
 }
 
 // ModuleNames returns the names of all modules, sorted.
@@ -40,6 +43,7 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 	var raw struct {
 		Modules      yaml.Node    `yaml:"modules"`
 		ProbeTargets TargetPolicy `yaml:"probe_targets"`
+		Scheduled    yaml.Node    `yaml:"scheduled"`
 	}
 	if err := decodeStrict(n, &raw); err != nil {
 		return err
@@ -54,7 +58,10 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 	if len(c.Modules) == 0 {
 		return keyError(n, "modules", "%s", noModules)
 	}
-	return nil
+	if raw.Scheduled.Kind == 0 || isNull(&raw.Scheduled) {
+		return nil
+	}
+	return underKey("scheduled", c.decodeScheduled(resolveAlias(&raw.Scheduled)))
 }
 
 // noModules says what a file without modules lacks. Such a file is refused

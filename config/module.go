@@ -71,6 +71,12 @@ type Module struct {
 	HTTP *HTTPProbe `yaml:"http,omitempty"`
 	// GRPC holds grpc's fields; only for prober grpc.
 	GRPC *GRPCProbe `yaml:"grpc,omitempty"`
+	// TCP holds tcpSocket's fields; only for prober tcp.
+	TCP *TCPProbe `yaml:"tcp,omitempty"`
+	// KubernetesProbe is the module as a pod spec writes a probe, pasted
+	// from a container: it gives the prober, its fields and the timeout,
+	// and the schedule a scheduled entry of the module follows.
+	KubernetesProbe *KubernetesProbe `yaml:"kubernetes_probe,omitempty"`
 	// ProbeTargets restricts which targets this module may probe, on top
 	// of the configuration's top-level probe_targets.
 	ProbeTargets TargetPolicy `yaml:"probe_targets,omitempty"`
@@ -91,9 +97,38 @@ func (m *Module) UnmarshalYAML(n *yaml.Node) error {
 	if err := decodeStrict(n, (*plain)(m)); err != nil {
 		return err
 	}
+	if m.KubernetesProbe != nil {
+		if err := m.fromKubernetesProbe(n); err != nil {
+			return err
+		}
+	}
 	m.setDefaults()
 	return m.validate(n)
 }
+
+// MarshalYAML writes the module as its file does: a module written as a
+// kubernetes_probe is shown as one, without the fields it gives.
+func (m Module) MarshalYAML() (any, error) {
+	type plain Module
+	if m.KubernetesProbe == nil {
+		return plain(m), nil
+	}
+	var n yaml.Node
+	if err := n.Encode(plain(m)); err != nil {
+		return nil, err
+	}
+	kept := n.Content[:0]
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if !givenByKubernetesProbe[n.Content[i].Value] {
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+	}
+	n.Content = kept
+	return &n, nil
+}
+
+// givenByKubernetesProbe are the keys a kubernetes_probe gives a module.
+var givenByKubernetesProbe = map[string]bool{"prober": true, "timeout": true, "http": true, "grpc": true, "tcp": true}
 
 func (m *Module) setDefaults() {
 	if m.Timeout == 0 {
@@ -128,6 +163,8 @@ func (m *Module) validate(n *yaml.Node) error {
 		return keyError(n, "http", "these options are for the http prober, but this module's prober is %s", m.Prober)
 	case m.GRPC != nil && m.Prober != ProberGRPC:
 		return keyError(n, "grpc", "these options are for the grpc prober, but this module's prober is %s", m.Prober)
+	case m.TCP != nil && m.Prober != ProberTCP:
+		return keyError(n, "tcp", "these options are for the tcp prober, but this module's prober is %s", m.Prober)
 	}
 	if err := m.validateSourcePort(n); err != nil {
 		return err
@@ -319,6 +356,9 @@ type GRPCProbe struct {
 	// Service is sent in grpc.health.v1.HealthCheckRequest; empty asks
 	// about the server as a whole.
 	Service string `yaml:"service"`
+	// Port is used when the target gives none, as grpc.port is with the
+	// pod IP.
+	Port Port `yaml:"port,omitempty"`
 	// Mode is Plaintext (the default) or TLS, without certificate checks:
 	// from kubelet 1.37 behind GRPCContainerProbeTLS.
 	Mode string `yaml:"mode,omitempty"`
@@ -337,8 +377,11 @@ func (g *GRPCProbe) UnmarshalYAML(n *yaml.Node) error {
 	if err := decodeStrict(n, (*plain)(g)); err != nil {
 		return err
 	}
-	if g.Mode != "" && g.Mode != ModePlaintext && g.Mode != ModeTLS {
+	switch {
+	case g.Mode != "" && g.Mode != ModePlaintext && g.Mode != ModeTLS:
 		return keyError(n, "mode", "%q: use %s or %s", g.Mode, ModePlaintext, ModeTLS)
+	case !g.Port.IsNamed() && g.Port.Number != 0 && !validPortNumber(g.Port.Number):
+		return keyError(n, "port", "%s", portError(g.Port.Number))
 	}
 	return nil
 }

@@ -80,6 +80,9 @@ func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
 		return Request{}, &RequestError{Param: "target", Msg: err.Error()}
 	}
 	req := Request{Target: p.Target, ModuleName: p.Module, Module: m, Timeout: time.Duration(m.Timeout)}
+	if m.Prober != config.ProberHTTP {
+		req.Target, _ = dialTarget(p.Target, m) // checked above
+	}
 	if o == FromQuery {
 		req.policy = &targetPolicy{file: cfg.ProbeTargets, module: m.ProbeTargets, moduleName: p.Module}
 	}

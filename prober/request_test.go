@@ -103,3 +103,38 @@ func mustSourcePort(t *testing.T, first int) config.SourcePort {
 	}
 	return sp
 }
+
+// A module written as a pod spec's tcpSocket or grpc takes the pod IP
+// alone, and adds its port, as kubelet adds it.
+func TestModulePortsCompleteABareHost(t *testing.T) {
+	cfg, err := config.Parse([]byte(`modules:
+  kafka: {kubernetes_probe: {tcpSocket: {port: 9092}}}
+  redirected: {kubernetes_probe: {tcpSocket: {port: 9092, host: 198.18.0.7}}}
+  orders: {kubernetes_probe: {grpc: {port: 9090}}}
+  named: {kubernetes_probe: {tcpSocket: {port: kafka}}}
+  plain: {prober: tcp}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ module, target, want string }{
+		{"kafka", "198.18.0.2", "198.18.0.2:9092"},
+		{"kafka", "[2001:db8::2]", "[2001:db8::2]:9092"},
+		{"kafka", "198.18.0.2:19092", "198.18.0.2:19092"}, // the target's port wins
+		{"redirected", "198.18.0.2", "198.18.0.7:9092"},
+		{"orders", "198.18.0.2", "198.18.0.2:9090"},
+	} {
+		req, err := NewRequest(cfg, FromQuery, Params{Module: c.module, Target: c.target})
+		if err != nil || req.Target != c.want {
+			t.Errorf("%s %s: %q, %v; want %q", c.module, c.target, req.Target, err, c.want)
+		}
+	}
+	for _, c := range []struct{ module, target, want string }{
+		{"named", "198.18.0.2", `port "kafka" is a name, which kubelet looks up in the container's ports: a named port needs a pod`},
+		{"plain", "198.18.0.2", `target "198.18.0.2": not host:port: the tcp prober takes host:port, e.g. 10.0.0.5:9092 or [2001:db8::5]:9092, or just the host when the module sets tcp.port`},
+	} {
+		if _, err := NewRequest(cfg, FromQuery, Params{Module: c.module, Target: c.target}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: %v, want %q", c.module, c.target, err, c.want)
+		}
+	}
+}

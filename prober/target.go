@@ -38,11 +38,11 @@ func checkTarget(target string, m config.Module) error {
 		_, err = httpURL(target, m.HTTP)
 	case config.ProberGRPC:
 		var named namedPortError
-		if _, _, err = splitHostPort(target); errors.As(err, &named) {
+		if _, err = dialTarget(target, m); errors.As(err, &named) {
 			err = fmt.Errorf("port %q: a grpc probe's port is a number, never a name", string(named))
 		}
 	default:
-		_, _, err = splitHostPort(target)
+		_, err = dialTarget(target, m)
 	}
 	if err != nil {
 		return fmt.Errorf("target %q: %s: %s", target, err, targetForm(m))
@@ -57,14 +57,63 @@ func targetForm(m config.Module) string {
 		return "the http prober takes a URL (http://10.0.0.5:8080/healthz) or host:port (10.0.0.5:8080), " +
 			"or just the host when the module sets http.port"
 	}
-	return fmt.Sprintf("the %s prober takes host:port, e.g. 10.0.0.5:9092 or [2001:db8::5]:9092", m.Prober)
+	return fmt.Sprintf("the %s prober takes host:port, e.g. 10.0.0.5:9092 or [2001:db8::5]:9092, "+
+		"or just the host when the module sets %s.port", m.Prober, m.Prober)
 }
+
+// dialTarget is the host:port a tcp or grpc probe connects to: the
+// target's, or its host with the module's port (tcpSocket.port,
+// grpc.port, as kubelet adds them to the pod IP); a module's tcp.host
+// replaces the host, as tcpSocket.host does.
+func dialTarget(target string, m config.Module) (string, error) {
+	host, port, err := splitHostPort(target)
+	hostOverride := m.TCP != nil && m.TCP.Host != ""
+	switch {
+	case errors.Is(err, errNotHostPort):
+		host, port, err = hostWithModulePort(target, m)
+	case err == nil && !hostOverride:
+		return target, nil // as given: what the scrape asked for
+	}
+	if err != nil {
+		return "", err
+	}
+	if hostOverride {
+		host = m.TCP.Host
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// hostWithModulePort takes a bare host, [IPv6] or not, and the module's
+// port.
+func hostWithModulePort(target string, m config.Module) (string, int, error) {
+	var p config.Port
+	switch {
+	case m.TCP != nil:
+		p = m.TCP.Port
+	case m.GRPC != nil:
+		p = m.GRPC.Port
+	}
+	if p.IsZero() {
+		return "", 0, errNotHostPort
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(target, "["), "]")
+	if err := checkHost(host); err != nil {
+		return "", 0, err
+	}
+	if p.IsNamed() {
+		return "", 0, namedPortError(p.Name)
+	}
+	return host, p.Number, nil
+}
+
+// errNotHostPort is a target without a port.
+var errNotHostPort = errors.New("not host:port")
 
 // splitHostPort accepts host:port with a numeric port, brackets around IPv6.
 func splitHostPort(target string) (host string, port int, err error) {
 	host, p, err := net.SplitHostPort(target)
 	if err != nil {
-		return "", 0, fmt.Errorf("not host:port")
+		return "", 0, errNotHostPort
 	}
 	if err := checkHost(host); err != nil {
 		return "", 0, err
