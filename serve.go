@@ -45,12 +45,13 @@ type serveFlags struct {
 	collector       *collector.Flags
 	// probeLogs receives the probes' own log lines.
 	probeLogs log.Logger
+	shadow    shadowFlags
 }
 
 // addServeCommand adds serve, the default command, and its flags.
 func addServeCommand(app *kingpin.Application, configFile *string, tracing *bool) serveFlags {
 	serve := app.Command("serve", "Serve /probe and /metrics (the default command).").Default()
-	return serveFlags{
+	f := serveFlags{
 		configFile:    configFile,
 		tracing:       tracing,
 		web:           kingpinflag.AddFlags(serve, defaultListenAddress),
@@ -63,8 +64,10 @@ func addServeCommand(app *kingpin.Application, configFile *string, tracing *bool
 			"Probe sockets open at once; a sweep takes one per port it connects from at a time. Probes beyond it wait within their timeout, then get 503. 0: 256, or fewer where the descriptor limit (ulimit -n) would not hold them.").Default("0").Int(),
 		gracePeriod: serve.Flag("shutdown.grace-period",
 			"On SIGTERM or SIGINT, how long probes already running may take to finish; new ones get 503 meanwhile. Keep it below the pod's terminationGracePeriodSeconds.").Default("25s").Duration(),
-		collector: collector.AddFlags(serve),
 	}
+	f.collector = collector.AddFlags(serve)
+	f.shadow = addShadowFlags(serve, f.collector)
+	return f
 }
 
 // runServe serves until SIGTERM or SIGINT; SIGHUP reloads the configuration.
@@ -126,26 +129,30 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 	if err != nil {
 		return nil, err
 	}
-	sc := config.NewSafeConfig(registry)
-	if err := sc.Reload(*f.configFile); err != nil {
-		return nil, fmt.Errorf("loading the configuration: %w", err)
-	}
-	level.Info(logger).Log("msg", "Loaded config file", "file", *f.configFile, "modules", len(sc.Get().Modules))
-
 	tracer := startTracer(*f.tracing, logger)
 	handshake.RegisterMetrics(registry, tracer, *f.tracing)
-	reloader := newReloader(sc, *f.configFile, logger)
-	go reloader.watchSIGHUP(ctx)
 	history := prober.NewHistory(*f.historyLimit, int64(*f.historyMaxBytes))
 	runner := prober.NewRunner(tracer, prober.NewGuard(own), f.probeLogs)
 	knowNodePorts(runner, node)
+	sc := config.NewSafeConfig(registry)
+	shadowed, err := startShadow(ctx, f.shadow, f.collector.Kubeconfig(), sc, *f.configFile, runner, history, registry, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.Reload(*f.configFile); err != nil {
+		return nil, fmt.Errorf("loading the configuration: %w", err)
+	}
+	level.Info(logger).Log("msg", "Loaded config file", "file", *f.configFile, "modules", len(sc.Get().Modules),
+		"scheduled", len(sc.Get().Scheduled))
+	reloader := newReloader(sc, *f.configFile, logger)
+	go reloader.watchSIGHUP(ctx)
 	probes := prober.NewHandler(prober.HandlerOptions{
 		Config: sc, Runner: runner, History: history,
 		Slots:         prober.NewSlots(limits.probes, registry),
 		TimeoutOffset: durationFromSeconds(*f.timeoutOffset),
 		Registerer:    registry,
 	})
-	mux := newMux(routes{registry: registry, probe: probes, config: sc, history: history, reloader: reloader, logger: logger})
+	mux := newMux(routes{registry: registry, probe: probes, config: sc, history: history, reloader: reloader, shadow: shadowed, logger: logger})
 	server := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
+	"github.com/kubeprobe/kubeprobe_exporter/shadow"
 )
 
 // routes is what the web server serves.
@@ -25,6 +26,7 @@ type routes struct {
 	config   *config.SafeConfig
 	history  *prober.History
 	reloader *reloader
+	shadow   *shadow.Manager
 	logger   log.Logger
 }
 
@@ -35,6 +37,7 @@ func newMux(r routes) *http.ServeMux {
 	mux.HandleFunc("GET /{$}", r.landingPage)
 	mux.HandleFunc("GET /logs", r.probeLogs)
 	mux.HandleFunc("GET /config", r.runningConfig)
+	mux.HandleFunc("GET /shadow", r.shadowState)
 	mux.HandleFunc("GET /-/healthy", ok("Healthy"))
 	mux.HandleFunc("GET /-/ready", r.ready)
 	mux.HandleFunc("POST /-/reload", r.reload)
@@ -64,6 +67,15 @@ func (r routes) reload(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "Reloaded")
+}
+
+// shadowState is what the shadow holds, probe by probe, with the schedule
+// that would cover the start-ups seen.
+func (r routes) shadowState(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := r.shadow.WriteText(w); err != nil {
+		level.Error(r.logger).Log("msg", "Error writing /shadow", "err", err)
+	}
 }
 
 func (r routes) runningConfig(w http.ResponseWriter, _ *http.Request) {
@@ -105,6 +117,7 @@ func (r routes) landingPage(w http.ResponseWriter, req *http.Request) {
 		Links: []web.LandingLinks{
 			{Address: "metrics", Text: "Metrics", Description: "The exporter's own metrics"},
 			{Address: "config", Text: "Configuration", Description: "The running configuration"},
+			{Address: "shadow", Text: "Shadow", Description: "The scheduled and shadowed probes, as kubelet would hold them, and their start-ups"},
 		},
 		ExtraHTML: recent.String(),
 		Profiling: "false",

@@ -2,6 +2,8 @@ package collector
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
@@ -49,6 +51,9 @@ type Flags struct {
 	ipvsSetByUser bool
 	static        portListValue
 	timeWaitTop   *int
+	// otherUsers are other flags of the command that connect to the
+	// API with --kubeconfig, by name.
+	otherUsers map[string]*bool
 }
 
 // flagger is a kingpin command or application.
@@ -72,6 +77,36 @@ func AddFlags(cmd flagger) *Flags {
 	return f
 }
 
+// ShareKubeconfig tells that flag, when *on, also connects to the API with
+// --kubeconfig (as serve's --shadow.pods does).
+func (f *Flags) ShareKubeconfig(flag string, on *bool) {
+	if f.otherUsers == nil {
+		f.otherUsers = map[string]*bool{}
+	}
+	f.otherUsers[flag] = on
+}
+
+// Kubeconfig is --kubeconfig, for the other flags that share it.
+func (f *Flags) Kubeconfig() string { return *f.kubeconfig }
+
+func (f *Flags) kubeconfigUsedElsewhere() bool {
+	for _, on := range f.otherUsers {
+		if *on {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *Flags) kubeconfigUsers() []string {
+	users := []string{"--nodeport.kubernetes"}
+	for flag := range f.otherUsers {
+		users = append(users, flag)
+	}
+	slices.Sort(users[1:])
+	return users
+}
+
 // Config checks the flags and returns the configuration they give.
 func (f *Flags) Config() (Config, error) {
 	if *f.timeWaitTop < 0 || *f.timeWaitTop > maxTimeWaitTop {
@@ -80,8 +115,13 @@ func (f *Flags) Config() (Config, error) {
 	if f.nodePortRange.First == 0 {
 		return Config{}, fmt.Errorf("--nodeport.range=%s: port 0 is no NodePort; give the API server's --service-node-port-range, such as 30000-32767", f.nodePortRange)
 	}
-	if *f.kubeconfig != "" && !*f.kubernetes {
-		return Config{}, fmt.Errorf("--kubeconfig=%s is only used with --nodeport.kubernetes; add that flag or drop this one", *f.kubeconfig)
+	if *f.kubeconfig != "" && !*f.kubernetes && !f.kubeconfigUsedElsewhere() {
+		users := f.kubeconfigUsers()
+		add := "add that flag or drop this one"
+		if len(users) > 1 {
+			add = "add one of them or drop this one"
+		}
+		return Config{}, fmt.Errorf("--kubeconfig=%s is only used with %s; %s", *f.kubeconfig, strings.Join(users, " or "), add)
 	}
 	ipvs := IPVSAuto
 	if f.ipvsSetByUser {

@@ -192,3 +192,23 @@ func hasKey(n *yaml.Node, key string) bool {
 	}
 	return false
 }
+
+// ModuleFromProbe is the module kubelet at release v would run for a pod
+// spec's probe, as a kubernetes_probe module of the file would be, for
+// probes read from the API rather than from the file.
+func ModuleFromProbe(p corev1.Probe, v KubeletVersion) (Module, error) {
+	k := &KubernetesProbe{Probe: p}
+	node := &yaml.Node{Kind: yaml.MappingNode}
+	if err := k.validate(node); err != nil {
+		return Module{}, fmt.Errorf("%s", err.(*Error).Msg)
+	}
+	m := Module{KubernetesProbe: k, KubeletVersion: v}
+	if err := m.fromKubernetesProbe(node); err != nil {
+		return Module{}, fmt.Errorf("%s", err.(*Error).Msg)
+	}
+	m.setDefaults()
+	if err := m.validate(node); err != nil {
+		return Module{}, fmt.Errorf("%s", err.(*Error).Msg)
+	}
+	return m, nil
+}

@@ -11,6 +11,9 @@ import (
 type SafeConfig struct {
 	mu     sync.RWMutex
 	config *Config
+	// prepare, when set, checks a configuration that loaded before it
+	// runs, and returns what puts it to use once it is the running one.
+	prepare func(*Config) (apply func(), err error)
 
 	reloadSuccess   prometheus.Gauge
 	reloadTimestamp prometheus.Gauge
@@ -41,10 +44,27 @@ func (sc *SafeConfig) Get() *Config {
 	return sc.config
 }
 
+// OnReload makes every reload pass a loaded configuration through
+// prepare, which may refuse it (the running one then stays) or return
+// what to do once it runs: what else a configuration drives, such as the
+// scheduled probes, follows it that way.
+func (sc *SafeConfig) OnReload(prepare func(*Config) (apply func(), err error)) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.prepare = prepare
+}
+
 // Reload reads path and, only if it is valid, makes it the running
 // configuration.
 func (sc *SafeConfig) Reload(path string) error {
 	c, err := Load(path)
+	sc.mu.RLock()
+	prepare := sc.prepare
+	sc.mu.RUnlock()
+	apply := func() {}
+	if err == nil && prepare != nil {
+		apply, err = prepare(c)
+	}
 	if err != nil {
 		sc.reloadSuccess.Set(0)
 		return err
@@ -52,6 +72,7 @@ func (sc *SafeConfig) Reload(path string) error {
 	sc.mu.Lock()
 	sc.config = c
 	sc.mu.Unlock()
+	apply()
 	sc.reloadSuccess.Set(1)
 	sc.reloadTimestamp.SetToCurrentTime()
 	return nil

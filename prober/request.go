@@ -16,6 +16,9 @@ type Request struct {
 	Timeout    time.Duration
 	// SourcePort, if set, replaces the module's source_port.
 	SourcePort *config.SourcePort
+	// SingleTry runs the probe once even if it errors: for callers that
+	// retry as kubelet does, each try with a whole timeout (the shadow).
+	SingleTry bool
 	// policy is the target policy a /probe request is held to; the probe
 	// command's operator is not.
 	policy *targetPolicy

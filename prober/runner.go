@@ -47,7 +47,7 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 		"kubelet_version", req.Module.KubeletVersion, "source", sourceDescription(p))
 	start := time.Now()
 	if rep.Denied = r.checkTarget(ctx, p, req); rep.Denied == nil {
-		rep.Verdict, rep.Tries = runWithRetries(ctx, p)
+		rep.Verdict, rep.Tries = runWithRetries(ctx, p, req.SingleTry)
 		rep.Verdict.Output = secrets.redact(rep.Verdict.Output)
 		rep.Verdict.Err = secrets.redact(rep.Verdict.Err)
 	}
@@ -67,11 +67,11 @@ func (r *Runner) Run(ctx context.Context, req Request) *Report {
 // an error runs again at once, up to maxTries in all, and the last try's
 // verdict stands. All tries share the probe's one timeout, where kubelet
 // gives each its own: a scrape has one budget.
-func runWithRetries(ctx context.Context, p *probe) (Verdict, int) {
+func runWithRetries(ctx context.Context, p *probe, singleTry bool) (Verdict, int) {
 	run := proberFor(p.Module)
 	for try := 1; ; try++ {
 		v := run(ctx, p)
-		if v.Result != Error || try == maxTries || ctx.Err() != nil {
+		if v.Result != Error || try == maxTries || singleTry || ctx.Err() != nil {
 			return v, try
 		}
 		level.Warn(p.Log).Log("msg", "The probe errored; kubelet tries again at once", "try", try, "of", maxTries, "err", v.Err)

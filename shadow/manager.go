@@ -44,6 +44,9 @@ type Manager struct {
 	ctx     context.Context
 	metrics *metrics
 
+	// ticked is the loops' test hook (see loop.ticked).
+	ticked func()
+
 	mu          sync.Mutex
 	containers  map[Key]*shadowed
 	groups      map[string][]Key
@@ -93,7 +96,7 @@ func (m *Manager) Sync(group string, probes []Probe, unsupported []Unsupported) 
 	for k, ps := range wanted {
 		c := m.containers[k]
 		if c == nil {
-			c = newShadowed(k, m.clock.Now(), group != configGroup)
+			c = newShadowed(k, m.clock, group != configGroup)
 			m.containers[k] = c
 		}
 		stopping = append(stopping, c.sync(m, ps)...)
@@ -121,6 +124,7 @@ func (m *Manager) UpdateStatus(k Key, c Container) {
 type shadowed struct {
 	key     Key
 	fromPod bool // its status comes from the pod; else the exporter plays kubelet's part
+	now     func() time.Time
 
 	mu         sync.Mutex
 	status     Container
@@ -128,8 +132,10 @@ type shadowed struct {
 	started    bool // its startup probe succeeded (kubelet's c.Started)
 	hasStartup bool
 	generation int
+	restarts   int       // in a row, for the back-off
+	nextStart  time.Time // of a configured entry's container being restarted
 	workers    map[ProbeType]*running
-	startups   map[ProbeType][]time.Duration // the start-ups seen, newest last
+	startups   map[ProbeType][]startup // the start-ups seen, newest last
 }
 
 type running struct {
@@ -143,11 +149,11 @@ type running struct {
 // maxStartups is how many start-ups are remembered per probe.
 const maxStartups = 16
 
-func newShadowed(k Key, now time.Time, fromPod bool) *shadowed {
-	s := &shadowed{key: k, fromPod: fromPod, workers: map[ProbeType]*running{}, startups: map[ProbeType][]time.Duration{}}
+func newShadowed(k Key, c clock.PassiveClock, fromPod bool) *shadowed {
+	s := &shadowed{key: k, fromPod: fromPod, now: c.Now, workers: map[ProbeType]*running{}, startups: map[ProbeType][]startup{}}
 	if !fromPod {
 		// A configured entry runs from the moment it is configured.
-		s.status, s.hasStatus = Container{ID: "config-0", Running: true, StartedAt: now}, true
+		s.status, s.hasStatus = Container{ID: "config-0", Running: true, StartedAt: c.Now()}, true
 	}
 	return s
 }
@@ -199,6 +205,7 @@ func (s *shadowed) startWorker(m *Manager, p Probe) *running {
 	w := newWorker(p.Spec, p.Run, s.statusFor, m.clock, o)
 	ctx, cancel := context.WithCancel(m.ctx)
 	r := &running{w: w, loop: newLoop(w, m.clock, m.start), cancel: cancel, identity: p.Identity, values: values}
+	r.loop.ticked = m.ticked
 	go r.loop.run(ctx)
 	return r
 }
@@ -208,6 +215,10 @@ func (s *shadowed) startWorker(m *Manager, p Probe) *running {
 func (s *shadowed) statusFor() (Container, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.fromPod && !s.status.Running && !s.now().Before(s.nextStart) {
+		s.generation++ // the back-off has passed: kubelet starts a new container
+		s.status = Container{ID: fmt.Sprintf("config-%d", s.generation), Running: true, StartedAt: s.nextStart}
+	}
 	c := s.status
 	c.Started = !s.hasStartup || s.started
 	return c, s.hasStatus
@@ -243,8 +254,9 @@ func (o *workerObserver) probed(_ *worker, run Run, took time.Duration) {
 	o.m.metrics.duration.WithLabelValues(o.values...).Observe(took.Seconds())
 }
 
-func (o *workerObserver) set(_ *worker, r Result) {
+func (o *workerObserver) set(_ *worker, r Result, decided bool) {
 	switch {
+	case !decided:
 	case o.typ == Startup && r == Success:
 		o.s.mu.Lock()
 		o.s.started = true
@@ -263,32 +275,69 @@ func (o *workerObserver) firstSuccess(_ *worker, after time.Duration, failuresBe
 	o.m.metrics.firstSuccess.WithLabelValues(append(append([]string{}, o.values...), failuresBefore)...).Observe(after.Seconds())
 	o.s.mu.Lock()
 	defer o.s.mu.Unlock()
-	seen := append(o.s.startups[o.typ], after)
+	seen := append(o.s.startups[o.typ], startup{took: after, before: failuresBefore})
 	o.s.startups[o.typ] = seen[max(len(seen)-maxStartups, 0):]
 }
 
+// Kubelet's restart back-off (CrashLoopBackOff): 10s, doubling to five
+// minutes, forgotten once a container has run for ten.
+const (
+	backoffFirst  = 10 * time.Second
+	backoffMax    = 5 * time.Minute
+	backoffForget = 10 * time.Minute
+)
+
 // restartIfConfigured plays kubelet's restart for a configured entry: a
-// new container, started now. A pod's restart is kubelet's own, seen in
-// its status.
+// new container, which runs once the back-off has passed. A pod's restart
+// is kubelet's own, seen in its status.
 func (s *shadowed) restartIfConfigured(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fromPod {
 		return
 	}
-	s.generation++
-	s.status = Container{ID: fmt.Sprintf("config-%d", s.generation), Running: true, StartedAt: now}
+	if now.Sub(s.status.StartedAt) >= backoffForget {
+		s.restarts = 0
+	}
+	backoff := min(backoffFirst<<min(s.restarts, 10), backoffMax)
+	s.restarts++
+	// The old container has stopped; the new one is made once the
+	// back-off has passed, and only then has its ID.
+	s.status.Running = false
+	s.nextStart = now.Add(backoff)
 	s.started = false
 }
 
-// usualStartup is the longest start-up seen of the probe, or its budget.
-func (s *shadowed) usualStartup(t ProbeType, spec Spec) time.Duration {
+// startup is one start-up seen: how long until the probe first
+// succeeded, and what the failures before were.
+type startup struct {
+	took   time.Duration
+	before string
+}
+
+// seenStartups are the start-ups seen of the probe, oldest first.
+func (s *shadowed) seenStartups(t ProbeType) []startup {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if seen := s.startups[t]; len(seen) > 0 {
-		return slices.Max(seen)
+	return slices.Clone(s.startups[t])
+}
+
+// usualStartup is the longest start-up seen of the probe, and a period,
+// since a probe sees a start-up up to a period late; or, with none seen,
+// the probe's budget.
+func (s *shadowed) usualStartup(t ProbeType, spec Spec) time.Duration {
+	if longest, ok := longestStartup(s.seenStartups(t)); ok {
+		return longest + spec.Period
 	}
 	return spec.Budget()
+}
+
+func longestStartup(seen []startup) (time.Duration, bool) {
+	var longest time.Duration
+	for _, st := range seen {
+		longest = max(longest, st.took)
+	}
+	return longest, len(seen) > 0
 }
 
 // Describe sends every series the shadow exports.

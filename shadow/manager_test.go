@@ -3,6 +3,7 @@ package shadow
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ type managerFixture struct {
 	clock *clocktesting.FakeClock
 	m     *Manager
 	reg   *prometheus.Registry
+	ticks atomic.Int64
 }
 
 func newManagerFixture(t *testing.T) *managerFixture {
@@ -29,7 +31,9 @@ func newManagerFixture(t *testing.T) *managerFixture {
 	c.Step(time.Hour)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m)
-	return &managerFixture{t: t, clock: c, m: m, reg: reg}
+	f := &managerFixture{t: t, clock: c, m: m, reg: reg}
+	m.ticked = func() { f.ticks.Add(1) }
+	return f
 }
 
 func entry(name string, typ ProbeType, s *script, spec Spec) Probe {
@@ -37,12 +41,15 @@ func entry(name string, typ ProbeType, s *script, spec Spec) Probe {
 	return Probe{Key: Key{Container: name}, Spec: spec, Run: s.probe, Identity: name + string(typ)}
 }
 
-// step advances the clock by a period and waits for every script to have
-// been called as often as it says.
+// step advances the clock, waits for every worker to have finished the
+// tick, then for every script to have been called as often as it says.
 func (f *managerFixture) step(d time.Duration, want map[*script]int) {
 	f.t.Helper()
 	waitFor(f.t, func() bool { return f.clock.HasWaiters() })
+	workers := int64(len(f.m.views()))
+	before := f.ticks.Load()
 	f.clock.Step(d)
+	waitFor(f.t, func() bool { return f.ticks.Load() >= before+workers })
 	for s, n := range want {
 		waitCalls(f.t, s, n)
 	}
@@ -118,14 +125,19 @@ func TestManagerRestartsAConfiguredEntryOnLivenessFailure(t *testing.T) {
 	waitFor(t, func() bool {
 		return f.value("kubeprobe_shadow_would_restart_total", "container", "web", "probe_type", "liveness") == 1
 	})
-	// Restarted: nothing for 3s of initial delay, then probed again.
+	// Restarted after kubelet's 10s back-off: nothing for the back-off
+	// and the 3s of initial delay, then probed again.
 	calls := live.count()
-	f.step(time.Second, nil)
-	f.step(time.Second, nil)
+	for range 12 {
+		f.step(time.Second, nil)
+	}
 	if live.count() != calls {
-		t.Errorf("probed during the restarted container's initial delay")
+		t.Errorf("probed during the back-off or the restarted container's initial delay")
 	}
 	f.step(time.Second, map[*script]int{live: calls + 1})
+	if got := f.value("kubeprobe_shadow_ready", "container", "web", "probe_type", "liveness"); got != 1 {
+		t.Errorf("the restarted container's liveness holds %v, want kubelet's initial success", got)
+	}
 }
 
 // A Sync keeps the state of probes that did not change and drops the

@@ -18,6 +18,9 @@ type loop struct {
 	started time.Time // when the manager started, kubelet's start
 	trigger chan struct{}
 	stopped chan struct{}
+	// ticked, when set, hears every tick the worker has finished: tests
+	// step their fake clock in time with it.
+	ticked func()
 }
 
 func newLoop(w *worker, c clock.WithTicker, managerStart time.Time) *loop {
@@ -36,7 +39,7 @@ func (l *loop) run(ctx context.Context) {
 	}
 	ticker := l.clock.NewTicker(period)
 	defer ticker.Stop()
-	for l.w.doProbe(ctx) {
+	for l.tick(ctx) {
 		select {
 		case <-ctx.Done():
 			return
@@ -46,6 +49,14 @@ func (l *loop) run(ctx context.Context) {
 			ticker = l.clock.NewTicker(period)
 		}
 	}
+}
+
+func (l *loop) tick(ctx context.Context) bool {
+	keepGoing := l.w.doProbe(ctx)
+	if l.ticked != nil {
+		l.ticked()
+	}
+	return keepGoing
 }
 
 // poke makes the worker probe now, as kubelet does for readiness once a

@@ -40,7 +40,9 @@ type worker struct {
 // observer hears what a worker decides, for the metrics.
 type observer interface {
 	probed(w *worker, run Run, took time.Duration)
-	set(w *worker, r Result)
+	// set hears what kubelet holds change; decided is true when probes
+	// decided it, false when the container's state did (not running).
+	set(w *worker, r Result, decided bool)
 	firstSuccess(w *worker, after time.Duration, failuresBefore string)
 }
 
@@ -99,7 +101,7 @@ func (w *worker) follow(c Container) {
 	w.containerID = c.ID
 	w.onHold = false
 	w.startedAt, w.firstOK, w.refusedOnly, w.failedOnce = c.StartedAt, false, true, false
-	w.setLocked(initialResult(w.spec.Type))
+	w.setLocked(initialResult(w.spec.Type), false)
 }
 
 func (w *worker) held() bool {
@@ -146,7 +148,7 @@ func (w *worker) decide(c Container, run Run) {
 		w.mu.Unlock()
 		return
 	}
-	w.setLocked(result)
+	w.setLocked(result, true)
 	if (w.spec.Type == Liveness && result == Failure) || w.spec.Type == Startup {
 		// Liveness failed: the container is restarted, and nothing is
 		// probed until the new one runs. Startup decided: it is done.
@@ -177,18 +179,19 @@ func (w *worker) watchStartup(c Container, run Run) {
 	w.notify.firstSuccess(w, w.clock.Since(c.StartedAt), before)
 }
 
+// setResult is what kubelet holds when the container's state decides it.
 func (w *worker) setResult(r Result) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.setLocked(r)
+	w.setLocked(r, false)
 }
 
-func (w *worker) setLocked(r Result) {
+func (w *worker) setLocked(r Result, decided bool) {
 	if w.cached == r {
 		return
 	}
 	w.cached = r
-	w.notify.set(w, r)
+	w.notify.set(w, r, decided)
 }
 
 // state is what the metrics read of a worker.

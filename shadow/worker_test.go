@@ -45,7 +45,7 @@ type recorder struct {
 }
 
 func (r *recorder) probed(_ *worker, run Run, _ time.Duration) { r.runs = append(r.runs, run) }
-func (r *recorder) set(_ *worker, res Result)                  { r.sets = append(r.sets, res) }
+func (r *recorder) set(_ *worker, res Result, _ bool)          { r.sets = append(r.sets, res) }
 func (r *recorder) firstSuccess(_ *worker, after time.Duration, why string) {
 	r.firstOK, r.firstWhy = append(r.firstOK, after), append(r.firstWhy, why)
 }
