@@ -24,7 +24,7 @@ import (
 // four seconds after its container started, beside one that never listens,
 // both with kubelet's readiness probe of a second's period and a budget of
 // three. The shadow sees the broker refused, then established, then ready;
-// learns its start-up within two periods of the real four seconds, all of it
+// learns its start-up within one period of the real four seconds, all of it
 // refusals; and once the broker restarts, tells it apart from the
 // never-listener before it listens again.
 func TestShadowLearnsTheBrokersStartup(t *testing.T) {
@@ -50,9 +50,13 @@ func TestShadowLearnsTheBrokersStartup(t *testing.T) {
 		assertValue(t, reg, "kubeprobe_shadow_ready", "pod", "never", 0)
 		assertValue(t, reg, "kubeprobe_shadow_startup_overdue", "pod", "never", 1) // past its 3s budget
 		learned := m.containers[Key{"default", "broker", "kafka"}].seenStartups(Readiness)
-		if len(learned) != 1 || learned[0].took < delay || learned[0].took > delay+2*time.Second || learned[0].before != "refused" {
-			t.Fatalf("learned %+v, want one start-up of %v to %v after refusals", learned, delay, delay+2*time.Second)
+		// One period late at most, and the probe's own scheduling: a
+		// quarter second on a loaded machine.
+		const period, scheduling = time.Second, 250 * time.Millisecond
+		if len(learned) != 1 || learned[0].took < delay || learned[0].took > delay+period+scheduling || learned[0].before != "refused" {
+			t.Fatalf("learned %+v, want one start-up of %v to %v after refusals", learned, delay, delay+period+scheduling)
 		}
+		t.Logf("learned a start-up of %v for a listener %v late", learned[0].took, delay)
 
 		// The broker restarts: a new container, which listens four seconds
 		// later again. A second before it does, it is within its usual
