@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubeprobe/kubeprobe_exporter/deploy/internal/manifest"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/testenv"
 )
 
@@ -51,8 +51,8 @@ func (c credentials) setpriv() []string {
 // daemonSetCredentials are those the DaemonSet's securityContext asks for.
 func daemonSetCredentials(t *testing.T) credentials {
 	t.Helper()
-	ds := only[*appsv1.DaemonSet](t, decodeFile(t, "daemonset.yaml"))
-	sc := container(t, ds).SecurityContext
+	ds := manifest.Only[*appsv1.DaemonSet](t, decodeFile(t, "daemonset.yaml"))
+	sc := manifest.Container(t, ds).SecurityContext
 	if sc == nil || sc.RunAsUser == nil || sc.RunAsGroup == nil || sc.Capabilities == nil || sc.AllowPrivilegeEscalation == nil {
 		t.Fatal("DaemonSet: the securityContext must set runAsUser, runAsGroup, capabilities and allowPrivilegeEscalation")
 	}
@@ -85,7 +85,7 @@ func readDockerfile(t *testing.T) image {
 func binaries(t *testing.T, img image) (plain, withFileCapability string) {
 	t.Helper()
 	setcap := testenv.Tool(t, "SETCAP", "setcap", "Debian: libcap2-bin")
-	plain = exporterBinary(t)
+	plain = manifest.Exporter(t)
 	withFileCapability = plain + "-setcap"
 	data := readFile(t, plain)
 	if err := os.WriteFile(withFileCapability, data, 0o755); err != nil {
@@ -108,7 +108,7 @@ func run(t *testing.T, creds credentials, wrapper []string, bin string) (string,
 	if err := os.WriteFile(config, readFile(t, configSource), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddress(t)
+	addr := manifest.FreeAddress(t)
 	args := append(creds.setpriv(), wrapper...)
 	args = append(args, bin, "--config.file="+config, "--web.listen-address="+addr)
 	cmd := exec.Command(setpriv, args...)
@@ -161,16 +161,6 @@ func scrapeTraceAvailable(url string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // The DaemonSet's securityContext gives the capture CAP_NET_RAW, whether or

@@ -2,36 +2,55 @@ package kubernetes_test
 
 import (
 	"fmt"
-	"maps"
-	"net"
 	"reflect"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/deploy/internal/manifest"
 )
 
 // The Probe example decodes strictly and points at this deployment: the
-// headless Service in kustomization.yaml's namespace, /probe, a module of
-// the configuration, and the job and module labels of the mixin.
+// headless Service in the namespace the example's kustomization sets (and
+// in another one when that changes), /probe, a module of the
+// configuration, and the job and module labels of the mixin.
 func TestProbeExample(t *testing.T) {
-	probe := only[*monitoringv1.Probe](t, decodeFile(t, "examples/probe.yaml"))
-	k := readKustomization(t)
 	var objects []any
 	for _, f := range []string{"service.yaml", "daemonset.yaml"} {
 		objects = append(objects, decodeFile(t, f)...)
 	}
-	svc := only[*corev1.Service](t, objects)
-	port := listenPort(t, container(t, only[*appsv1.DaemonSet](t, objects)))
-	if want := fmt.Sprintf("%s.%s.svc:%d", svc.Name, k.Namespace, port); probe.Spec.ProberSpec.URL != want || probe.Spec.ProberSpec.Path != "/probe" {
-		t.Errorf("Probe: prober %s%s, want %s/probe", probe.Spec.ProberSpec.URL, probe.Spec.ProberSpec.Path, want)
+	svc := manifest.Only[*corev1.Service](t, objects)
+	port := manifest.ListenPort(t, manifest.Container(t, manifest.Only[*appsv1.DaemonSet](t, objects)))
+	check := func(probe *monitoringv1.Probe, namespace string) {
+		t.Helper()
+		if want := fmt.Sprintf("%s.%s.svc:%d", svc.Name, namespace, port); probe.Spec.ProberSpec.URL != want || probe.Spec.ProberSpec.Path != "/probe" {
+			t.Errorf("Probe in %s: prober %s%s, want %s/probe", namespace, probe.Spec.ProberSpec.URL, probe.Spec.ProberSpec.Path, want)
+		}
+		if probe.Namespace != namespace {
+			t.Errorf("Probe: namespace %q, want %q", probe.Namespace, namespace)
+		}
 	}
+	k := readKustomization(t, ".")
+	if ex := readKustomization(t, "examples/probe"); ex.Namespace != k.Namespace {
+		t.Errorf("examples/probe/kustomization.yaml: namespace %q, want the base's %q", ex.Namespace, k.Namespace)
+	}
+	probe := manifest.Only[*monitoringv1.Probe](t, build(t, "examples/probe"))
+	check(probe, k.Namespace)
+	dir := overlay(t, "resources: [BASE/examples/probe]\nnamespace: monitoring-kubeprobe\n", map[string]string{})
+	// An overlay's namespace comes after the example's replacement: the
+	// example's own namespace is the one to change (its comment says so).
+	if p := manifest.Only[*monitoringv1.Probe](t, build(t, dir)); p.Spec.ProberSpec.URL == fmt.Sprintf("%s.monitoring-kubeprobe.svc:%d", svc.Name, port) {
+		t.Error("an overlay's namespace now reaches the prober's address: update examples/probe/kustomization.yaml's comment")
+	}
+	copied := overlay(t, strings.Replace(string(readFile(t, "examples/probe/kustomization.yaml")), "namespace: "+k.Namespace, "namespace: monitoring-kubeprobe", 1),
+		map[string]string{"probe.yaml": string(readFile(t, "examples/probe/probe.yaml"))})
+	check(manifest.Only[*monitoringv1.Probe](t, build(t, copied)), "monitoring-kubeprobe")
+
 	if alerts := string(readFile(t, alertsSource)); !strings.Contains(alerts, `{job="`+probe.Spec.JobName+`"`) {
 		t.Errorf("Probe: job %q is not the one the mixin's alerts select", probe.Spec.JobName)
 	}
@@ -56,16 +75,7 @@ type scrapeConfig struct {
 	KubernetesSDConfigs []struct {
 		Role string `json:"role"`
 	} `json:"kubernetes_sd_configs"`
-	RelabelConfigs []relabelConfig `json:"relabel_configs"`
-}
-
-type relabelConfig struct {
-	SourceLabels []string `json:"source_labels,omitempty"`
-	Separator    *string  `json:"separator,omitempty"`
-	Regex        *string  `json:"regex,omitempty"`
-	TargetLabel  string   `json:"target_label,omitempty"`
-	Replacement  *string  `json:"replacement,omitempty"`
-	Action       string   `json:"action,omitempty"`
+	RelabelConfigs []manifest.RelabelConfig `json:"relabel_configs"`
 }
 
 type prometheusConfig struct {
@@ -84,54 +94,15 @@ func readmeKubernetesBlock(t *testing.T) []byte {
 	return []byte(block)
 }
 
-// relabel applies Prometheus's replace and keep actions to a target's
-// labels; nil means the target was dropped.
-func relabel(labels map[string]string, configs []relabelConfig) map[string]string {
-	labels = maps.Clone(labels)
-	for _, c := range configs {
-		sep, regex, replacement := ";", "(.*)", "$1"
-		if c.Separator != nil {
-			sep = *c.Separator
-		}
-		if c.Regex != nil {
-			regex = *c.Regex
-		}
-		if c.Replacement != nil {
-			replacement = *c.Replacement
-		}
-		var values []string
-		for _, l := range c.SourceLabels {
-			values = append(values, labels[l])
-		}
-		value := strings.Join(values, sep)
-		re := regexp.MustCompile("^(?s:" + regex + ")$")
-		switch c.Action {
-		case "keep":
-			if !re.MatchString(value) {
-				return nil
-			}
-		case "", "replace":
-			if m := re.FindStringSubmatchIndex(value); m != nil {
-				if v := string(re.ExpandString(nil, replacement, value, m)); v != "" {
-					labels[c.TargetLabel] = v
-				} else {
-					delete(labels, c.TargetLabel)
-				}
-			}
-		}
-	}
-	return labels
-}
-
-// The plain Prometheus example is README's configuration, decodes
-// strictly, and routes as it says: the exporters' /metrics with their node,
-// and each annotated pod probed by the exporter on its own node.
-func TestPrometheusExample(t *testing.T) {
+// exampleJobs are the jobs of examples/prometheus.yml, which must be
+// README's "In Kubernetes" configuration.
+func exampleJobs(t *testing.T) map[string]scrapeConfig {
+	t.Helper()
 	var example, readme prometheusConfig
-	if err := unmarshalStrict(readFile(t, "examples/prometheus.yml"), &example); err != nil {
+	if err := manifest.UnmarshalStrict(readFile(t, "examples/prometheus.yml"), &example); err != nil {
 		t.Fatalf("examples/prometheus.yml: %v", err)
 	}
-	if err := unmarshalStrict(readmeKubernetesBlock(t), &readme); err != nil {
+	if err := manifest.UnmarshalStrict(readmeKubernetesBlock(t), &readme); err != nil {
 		t.Fatalf("README.md, In Kubernetes: %v", err)
 	}
 	if !reflect.DeepEqual(example, readme) {
@@ -140,53 +111,45 @@ func TestPrometheusExample(t *testing.T) {
 	jobs := map[string]scrapeConfig{}
 	for _, sc := range example.ScrapeConfigs {
 		jobs[sc.JobName] = sc
-		for _, c := range sc.RelabelConfigs {
-			if c.Regex != nil {
-				if _, err := regexp.Compile(*c.Regex); err != nil {
-					t.Errorf("job %s: regex %q: %v", sc.JobName, *c.Regex, err)
-				}
-			}
-			if !slices.Contains([]string{"", "replace", "keep"}, c.Action) {
-				t.Errorf("job %s: action %q: want replace or keep", sc.JobName, c.Action)
-			}
-		}
+		manifest.CheckActions(t, "job "+sc.JobName, sc.RelabelConfigs)
 	}
+	return jobs
+}
 
-	ds := only[*appsv1.DaemonSet](t, decodeFile(t, "daemonset.yaml"))
-	port := fmt.Sprint(listenPort(t, container(t, ds)))
+// The plain Prometheus example is README's configuration, decodes
+// strictly, and routes as it says: the exporters' /metrics with their node,
+// and each annotated pod probed by the exporter on its own node.
+func TestPrometheusExample(t *testing.T) {
+	jobs := exampleJobs(t)
+	ds := manifest.Only[*appsv1.DaemonSet](t, decodeFile(t, "daemonset.yaml"))
+	port := manifest.ListenPort(t, manifest.Container(t, ds))
 	exporterPod := map[string]string{
-		"__address__": "10.0.0.7:" + port, "__meta_kubernetes_pod_node_name": "node-a",
+		"__address__": fmt.Sprintf("10.0.0.7:%d", port), "__meta_kubernetes_pod_node_name": "node-a",
 		"__meta_kubernetes_pod_label_app_kubernetes_io_name": ds.Spec.Template.Labels["app.kubernetes.io/name"],
 	}
-	got := relabel(exporterPod, jobs["kubeprobe"].RelabelConfigs)
+	got := manifest.Relabel(exporterPod, jobs[manifest.MetricsJob].RelabelConfigs)
 	if got == nil || got["node"] != "node-a" {
 		t.Errorf("job kubeprobe: the exporter's pod gives %v, want it kept with node=node-a", got)
 	}
-	if got := relabel(map[string]string{"__meta_kubernetes_pod_label_app_kubernetes_io_name": "kafka"}, jobs["kubeprobe"].RelabelConfigs); got != nil {
+	if got := manifest.Relabel(map[string]string{"__meta_kubernetes_pod_label_app_kubernetes_io_name": "kafka"}, jobs[manifest.MetricsJob].RelabelConfigs); got != nil {
 		t.Errorf("job kubeprobe: another pod is kept: %v", got)
 	}
+	probe := jobs[manifest.ProbeJob]
+	if probe.MetricsPath != "/probe" {
+		t.Errorf("job kubeprobe_probe: metrics_path %q, want /probe", probe.MetricsPath)
+	}
+	manifest.CheckProbeRouting(t, "job kubeprobe_probe", probe.RelabelConfigs, port)
+}
 
-	broker := map[string]string{
-		"__address__": "10.244.1.5:9092", "__meta_kubernetes_pod_ip": "10.244.1.5",
-		"__meta_kubernetes_pod_host_ip": "10.0.0.8", "__meta_kubernetes_pod_node_name": "node-b",
-		"__meta_kubernetes_pod_annotation_kubeprobe_io_module": "kafka_readiness",
-		"__meta_kubernetes_pod_annotation_kubeprobe_io_port":   "9092",
-	}
-	want := map[string]string{
-		"__address__": net.JoinHostPort("10.0.0.8", port), "__param_target": "10.244.1.5:9092", "__param_module": "kafka_readiness",
-		"instance": "10.244.1.5:9092", "module": "kafka_readiness", "node": "node-b",
-	}
-	got = relabel(broker, jobs["kubeprobe_probe"].RelabelConfigs)
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("job kubeprobe_probe: %s=%q, want %q", k, got[k], v)
-		}
-	}
-	if jobs["kubeprobe_probe"].MetricsPath != "/probe" {
-		t.Errorf("job kubeprobe_probe: metrics_path %q, want /probe", jobs["kubeprobe_probe"].MetricsPath)
-	}
-	delete(broker, "__meta_kubernetes_pod_annotation_kubeprobe_io_module")
-	if got := relabel(broker, jobs["kubeprobe_probe"].RelabelConfigs); got != nil {
-		t.Errorf("job kubeprobe_probe: a pod without the annotation is probed: %v", got)
+// The prometheus-operator component's ScrapeConfig is the kubeprobe_probe
+// job of README's "In Kubernetes", in the operator's words: the same
+// relabeling, step by step, and the same routing of sample pods.
+func TestScrapeConfigIsReadmeJob(t *testing.T) {
+	sc := manifest.Only[*monitoringv1alpha1.ScrapeConfig](t, decodeFile(t, "prometheus-operator/scrapeconfig.yaml"))
+	ds := manifest.Only[*appsv1.DaemonSet](t, decodeFile(t, "daemonset.yaml"))
+	manifest.CheckScrapeConfig(t, sc, ds)
+	job := exampleJobs(t)[manifest.ProbeJob]
+	if got := manifest.FromOperator(sc.Spec.RelabelConfigs); !reflect.DeepEqual(got, job.RelabelConfigs) {
+		t.Errorf("ScrapeConfig %s: relabelings differ from README's kubeprobe_probe job:\n got %+v\nwant %+v", sc.Name, got, job.RelabelConfigs)
 	}
 }
