@@ -15,9 +15,9 @@ import (
 )
 
 // BenchmarkProbeMetrics is what /probe does with a tcp probe's result,
-// step by step: gather the per-probe registry, encode the families as
-// text or as protobuf (as promhttp does for the format asked), and the
-// whole of promhttp's handler, which the exporter builds per probe:
+// step by step: build the probe's metric families (its metricSet), encode
+// them as text or as protobuf (as promhttp does for the format asked), and
+// the whole of promhttp's handler, which the exporter builds per probe:
 //
 //	go test -run '^$' -bench ProbeMetrics -benchmem ./prober
 func BenchmarkProbeMetrics(b *testing.B) {
