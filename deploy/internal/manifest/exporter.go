@@ -135,7 +135,8 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 		// The exporter may have exited already (the loop below reports
 		// why); either way its exit status is not this test's result.
 		_ = cmd.Process.Kill()
-		<-exited
+		<-exited //nolint:errcheck // "signal: killed", or an exit the loop below reported
+
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
