@@ -43,6 +43,7 @@ func run(args []string) int {
 		module:     probe.Flag("module", "The module to probe with.").Required().String(),
 		timeout:    probe.Flag("timeout", "Override the module's timeout.").Duration(),
 		sourcePort: probe.Flag("source-port", "Override the module's source_port: ephemeral, a port or a range.").String(),
+		hostname:   probe.Flag("hostname", "http modules: the Host header to send, as blackbox_exporter's hostname (the probe still connects to the target).").String(),
 		target:     probe.Arg("target", "What to probe: host:port, or a URL for http modules.").Required().String(),
 		// The collector's NodePort sources, so that a reset names the
 		// NodePort that took the source port.

@@ -56,10 +56,14 @@ type Params struct {
 	HasSourcePort bool
 	// Timeout, when positive, replaces the module's timeout.
 	Timeout time.Duration
+	// Hostname, when HasHostname, is blackbox_exporter's hostname
+	// parameter: the Host header of an http probe.
+	Hostname    string
+	HasHostname bool
 }
 
 // RequestError is a probe that cannot be run as asked. Param names what
-// is wrong: "module", "target" or "source_port".
+// is wrong: "module", "target", "source_port" or "hostname".
 type RequestError struct {
 	Param string
 	Msg   string
@@ -82,6 +86,12 @@ func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
 	if err := checkTarget(p.Target, m); err != nil {
 		return Request{}, &RequestError{Param: "target", Msg: err.Error()}
 	}
+	if p.HasHostname {
+		var err error
+		if m, err = withHostname(m, hostnameGiven(o, p.Hostname), p.Hostname); err != nil {
+			return Request{}, err
+		}
+	}
 	req := Request{Target: p.Target, ModuleName: p.Module, Module: m, Timeout: time.Duration(m.Timeout)}
 	if m.Prober != config.ProberHTTP {
 		req.Target, _ = dialTarget(p.Target, m) // checked above
@@ -100,6 +110,14 @@ func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
 		req.SourcePort = &sp
 	}
 	return req, nil
+}
+
+// hostnameGiven names the hostname as the user wrote it.
+func hostnameGiven(o Origin, hostname string) string {
+	if o == FromCommandLine {
+		return "--hostname=" + truncate(hostname, 64)
+	}
+	return fmt.Sprintf("hostname %q", truncate(hostname, 64))
 }
 
 func unknownModule(cfg *config.Config, o Origin, name string) error {
