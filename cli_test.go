@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runBinary runs the built exporter and returns its stdout, stderr and
+// exit code.
+func runBinary(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if err != nil && cmd.ProcessState == nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// Help and the version that were asked for are output: on stdout, exit 0,
+// so that `kubeprobe_exporter --help | less` works.
+func TestHelpAndVersionGoToStdout(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"check", "--help"}, {"probe", "--help"}, {"--version"}} {
+		out, errOut, code := runBinary(t, args...)
+		if code != 0 || out == "" || errOut != "" {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want 0, the text on stdout, nothing on stderr", args, code, len(out), errOut)
+		}
+	}
+}
+
+// Under go build or go run, without make's ldflags, the version still
+// says something: the module's, or (devel).
+func TestVersionWithoutLdflags(t *testing.T) {
+	out, _, _ := runBinary(t, "--version")
+	if strings.Contains(out, "version  (") || !strings.Contains(out, exporterName+", version ") {
+		t.Errorf("--version = %q, want a version after the name", out)
+	}
+}
+
+// Top-level help says where serve's flags are, since serve is the
+// default command; each command lists only the flags it reads.
+func TestHelpListsEachCommandsOwnFlags(t *testing.T) {
+	top, _, _ := runBinary(t, "--help")
+	if !strings.Contains(top, "serve --help") {
+		t.Errorf("--help does not say where serve's flags are:\n%s", top)
+	}
+	for cmd, c := range map[string]struct{ has, hasNot []string }{
+		"serve": {has: []string{"--config.file", "--[no-]tracing.handshakes", "--web.listen-address"}},
+		"probe": {has: []string{"--config.file", "--[no-]tracing.handshakes", "--hostname"}},
+		"check": {hasNot: []string{"--config.file", "tracing.handshakes"}},
+	} {
+		help, _, _ := runBinary(t, cmd, "--help")
+		for _, f := range c.has {
+			if !strings.Contains(help, f) {
+				t.Errorf("%s --help lacks %s", cmd, f)
+			}
+		}
+		for _, f := range c.hasNot {
+			if strings.Contains(help, f) {
+				t.Errorf("%s --help lists %s, which %s ignores", cmd, f, cmd)
+			}
+		}
+	}
+}
