@@ -66,3 +66,18 @@ func TestHelpListsEachCommandsOwnFlags(t *testing.T) {
 		}
 	}
 }
+
+// A bare number is the mistake a blackbox user makes (its scrape timeout
+// header is in seconds): the error names the flag and the fix.
+func TestProbeTimeoutWithoutUnitSaysWhatToWrite(t *testing.T) {
+	for arg, want := range map[string]string{
+		"--timeout=2":   "--timeout=2: give the unit, e.g. --timeout=2s or --timeout=500ms",
+		"--timeout=abc": "--timeout=abc is not a duration: give a number and its unit",
+		"--timeout=0s":  "--timeout=0s: give a positive duration",
+	} {
+		_, errOut, code := runBinary(t, "probe", "--config.file=config.example.yml", "--module=kafka_readiness", arg, "127.0.0.1:1")
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("probe %s: exit %d, %q; want 2 with %q", arg, code, errOut, want)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func run(args []string) int {
 		configFile: addConfigFileFlag(probe),
 		tracing:    addTracingFlag(probe),
 		module:     probe.Flag("module", "The module to probe with.").Required().String(),
-		timeout:    probe.Flag("timeout", "Override the module's timeout, with its unit: 2s, 500ms.").Duration(),
+		timeout:    durationFlag(probe, "timeout", "Override the module's timeout, with its unit: 2s, 500ms."),
 		sourcePort: probe.Flag("source-port", "Override the module's source_port: ephemeral, a port or a range.").String(),
 		hostname:   probe.Flag("hostname", "http modules: the Host header to send, as blackbox_exporter's hostname (the probe still connects to the target).").String(),
 		target:     probe.Arg("target", "What to probe: host:port, or a URL for http modules.").Required().String(),
