@@ -156,7 +156,7 @@ func (h *Handler) Draining() bool { return h.draining.Load() }
 // refuse answers a request that cannot be probed as asked.
 func (h *Handler) refuse(w http.ResponseWriter, err error) {
 	var re *RequestError
-	if errors.As(err, &re) && re.Param == "module" {
+	if errors.As(err, &re) && re.unknownModule {
 		h.moduleUnknown.Inc()
 	}
 	h.rejected.WithLabelValues(reasonBadRequest).Inc()

@@ -74,8 +74,13 @@ func TestHandlerRejectsBadRequestsSayingWhatIsExpected(t *testing.T) {
 			t.Errorf("GET %s = %d %q\nwant 400 starting %q", c.url, code, body, c.body)
 		}
 	}
-	if got := testutil.ToFloat64(h.moduleUnknown); got != 2 {
-		t.Errorf("kubeprobe_exporter_module_unknown_total = %v, want 2", got)
+	// Only the module named that does not exist is unknown; the missing
+	// one is a bad request like the others.
+	if got := testutil.ToFloat64(h.moduleUnknown); got != 1 {
+		t.Errorf("kubeprobe_exporter_module_unknown_total = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(h.rejected.WithLabelValues(reasonBadRequest)); got != float64(len(cases)) {
+		t.Errorf("kubeprobe_exporter_probes_rejected_total{reason=bad_request} = %v, want %d", got, len(cases))
 	}
 }
 

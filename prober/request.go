@@ -67,6 +67,10 @@ type Params struct {
 type RequestError struct {
 	Param string
 	Msg   string
+	// unknownModule is a module named that does not exist; a module not
+	// named at all is not one, so that blackbox_exporter's
+	// module_unknown count keeps its meaning.
+	unknownModule bool
 }
 
 func (e *RequestError) Error() string { return e.Msg }
@@ -124,7 +128,9 @@ func unknownModule(cfg *config.Config, o Origin, name string) error {
 	known := strings.Join(cfg.ModuleNames(), ", ")
 	switch {
 	case name != "":
-		return requestError("module", "unknown module %q: use one of %s", name, known)
+		err := requestError("module", "unknown module %q: use one of %s", truncate(name, 64), known)
+		err.unknownModule = true
+		return err
 	case o == FromQuery:
 		return requestError("module", "the module parameter is missing: use one of %s", known)
 	}
