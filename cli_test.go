@@ -81,3 +81,15 @@ func TestProbeTimeoutWithoutUnitSaysWhatToWrite(t *testing.T) {
 		}
 	}
 }
+
+// A command line that does not parse exits 2 before any file is read,
+// --config.check's too; a single port is a NodePort range, as the API
+// server's --service-node-port-range takes it.
+func TestCommandLineExitCodes(t *testing.T) {
+	if _, errOut, code := runBinary(t, "--config.check", "--config.file=config.example.yml", "--bogus"); code != 2 || !strings.Contains(errOut, "unknown long flag '--bogus'") {
+		t.Errorf("--config.check --bogus: exit %d, %q; want 2", code, errOut)
+	}
+	if _, errOut, code := runBinary(t, "--config.check", "--config.file=config.example.yml", "--nodeport.range=30000"); code != 0 {
+		t.Errorf("--nodeport.range=30000: exit %d, %q; want 0, the one-port range", code, errOut)
+	}
+}
