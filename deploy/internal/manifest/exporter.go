@@ -137,8 +137,10 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
+		// It may have exited already; either way Wait has reaped it when
+		// exited yields.
+		_ = cmd.Process.Kill()
+		t.Logf("exporter ended: %v", <-exited)
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
