@@ -56,6 +56,7 @@ func run(args []string) int {
 	}
 
 	check, cf := addCheckCommand(app)
+	demo, df := addDemoCommand(app)
 
 	command, err := app.Parse(args)
 	if err != nil {
@@ -69,6 +70,8 @@ func run(args []string) int {
 		return runProbe(pf, logger, logs.slogLogger(untimed), os.Stdout)
 	case check.FullCommand():
 		return runCheck(cf, logger, logs.slogLogger(untimed), os.Stdout)
+	case demo.FullCommand():
+		return runDemo(df, logger, os.Stdout)
 	default:
 		return runServe(sf, logger, logs.slogLogger(untimed))
 	}
