@@ -13,10 +13,13 @@ import (
 // Under go run, or with -buildvcs=false, Go records no commit, and the
 // version is "(devel)", which says as much.
 func fillVersion() {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fillVersionFrom(bi)
 	}
+}
+
+// fillVersionFrom fills what is still empty from bi.
+func fillVersionFrom(bi *debug.BuildInfo) {
 	if version.Version == "" {
 		version.Version = bi.Main.Version
 	}
