@@ -100,3 +100,31 @@ func TestReadmeQuickStart(t *testing.T) {
 		t.Errorf("README's probe command, of %s: %v\n%s", target, err, out)
 	}
 }
+
+// The probe command's example output in README's Command line section is
+// what the command prints, but for the address, its port and the time.
+func TestReadmeProbeCommandOutput(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prompt = "$ kubeprobe_exporter probe --config.file=config.example.yml --module=kafka_readiness 10.0.0.5:9092\n"
+	_, example, ok := strings.Cut(string(data), prompt)
+	if !ok {
+		t.Fatalf("README.md: no example %q", prompt)
+	}
+	example, _, _ = strings.Cut(example, "```")
+	target := freeAddress(t) // nothing listens there: refused, as in the example
+	_, port, _ := strings.Cut(target, ":")
+	out, _ := exec.Command(binary, "probe", "--config.file=config.example.yml", "--module=kafka_readiness", target).Output()
+	got := strings.SplitN(string(out), "\n", 3)
+	for i, want := range strings.Split(strings.TrimSpace(example), "\n") {
+		pattern := regexp.QuoteMeta(want)
+		pattern = strings.ReplaceAll(pattern, regexp.QuoteMeta("10.0.0.5:9092"), regexp.QuoteMeta(target))
+		pattern = strings.ReplaceAll(pattern, "port 9092", "port "+port)
+		pattern = regexp.MustCompile(`\d+\\\.\d{3}s`).ReplaceAllString(pattern, `\d+\.\d{3}s`)
+		if i >= len(got) || !regexp.MustCompile("^"+pattern+"$").MatchString(got[i]) {
+			t.Errorf("README's probe output, line %d:\n  %s\nthe command printed:\n%s", i+1, want, out)
+		}
+	}
+}
