@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -72,5 +74,20 @@ func TestHostnameIsKubeletsHostHeader(t *testing.T) {
 	}
 	if !srv.sniOffered || srv.sni != "" {
 		t.Errorf("SNI = %q (handshake seen: %v), want none: kubelet takes it from the target, an IP here", srv.sni, srv.sniOffered)
+	}
+}
+
+// Through /probe: the hostname parameter reaches the request.
+func TestHandlerSendsTheHostnameParameter(t *testing.T) {
+	srv := newHostRecorder(t)
+	h, _ := newTestHandler(t, "modules:\n  web: {prober: http, timeout: 5s}\n")
+	code, body := get(t, h, "/probe?module=web&hostname=orders.example.test&target="+url.QueryEscape(srv.URL+"/"), nil)
+	if code != http.StatusOK || !strings.Contains(body, "\nprobe_success 1\n") {
+		t.Fatalf("/probe with hostname: %d\n%s", code, body)
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.host != "orders.example.test" {
+		t.Errorf("Host = %q, want orders.example.test", srv.host)
 	}
 }
