@@ -14,8 +14,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 // expiredCertificate is a self-signed certificate that expired a year ago,
@@ -107,5 +113,40 @@ func TestTLSFactsOfAnEarlierTryAreDropped(t *testing.T) {
 	observeTLS(s, nil)
 	if mfs, _ := s.Gather(); len(mfs) != 0 {
 		t.Errorf("a try without TLS left %d families of an earlier try's", len(mfs))
+	}
+}
+
+// kubelet 1.37's gRPC over TLS (mode: TLS, behind GRPCContainerProbeTLS)
+// has the same facts; its expired certificate passes too.
+func TestGRPCOverTLSExportsTLSFacts(t *testing.T) {
+	cert := expiredCertificate(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}})))
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+
+	m := mustModule(t, "prober: grpc\nkubelet_version: \"1.37\"\nfeature_gates: {GRPCContainerProbeTLS: true}\ngrpc: {mode: TLS}")
+	r := runProbe(t, l.Addr().String(), m)
+	assertOutcome(t, r, Success, "service healthy")
+	if got := metric(t, r, "probe_tls_version_info", "version", "TLS 1.3"); got != 1 {
+		t.Errorf("probe_tls_version_info = %v, want 1", got)
+	}
+	if got := metric(t, r, "probe_ssl_last_chain_info", "serialnumber", "0bff01", "subject", "CN=expired.test,O=Lab"); got != 1 {
+		t.Errorf("probe_ssl_last_chain_info = %v, want 1", got)
+	}
+
+	// In plaintext, none.
+	plain := newGRPCServer(t, true)
+	r = runProbe(t, plain.addr, mustModule(t, "prober: grpc"))
+	assertOutcome(t, r, Success, "service healthy")
+	mfs, _ := r.Gather()
+	for _, mf := range mfs {
+		if strings.HasPrefix(mf.GetName(), "probe_ssl_") || strings.HasPrefix(mf.GetName(), "probe_tls_") {
+			t.Errorf("%s exported for a plaintext gRPC probe", mf.GetName())
+		}
 	}
 }
