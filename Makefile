@@ -21,7 +21,7 @@ KUSTOMIZE_VERSION     := v5.8.2
 # downloaded) took 2m38s on 2 cores; it adds 77 modules.
 HELM_VERSION          := v3.22.0
 
-.PHONY: all build test cross fuzz fuzz-short bench lint fmt run clean kubernetes-manifests kubelet-diff
+.PHONY: all build test cross fuzz fuzz-short bench lint fmt run demo clean kubernetes-manifests kubelet-diff
 
 all: lint test build
 
@@ -115,6 +115,11 @@ bench:
 
 run: build
 	./$(BIN) --config.file=config.example.yml
+
+# The README's quick-start demo: targets on loopback, the exporter on
+# 127.0.0.1:9878, the probe URLs printed; as root also the reset incident.
+demo: build
+	./$(BIN) demo
 
 fmt:
 	gofmt -s -w $$(git ls-files '*.go')

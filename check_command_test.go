@@ -100,7 +100,7 @@ func TestCheckCommandOnARealKernel(t *testing.T) {
 			"Ephemeral port range  net.ipv4.ip_local_port_range      30000-40000                    10001 ports\n",
 			"Reserved ports        net.ipv4.ip_local_reserved_ports  30000-30009,31000,35000-35010  22 ports\n",
 			"Overlap: 2757 ports of the NodePort range the kernel may pick as source ports",
-			"Allocated NodePorts: 0 from ipvs, 6 from static\n",
+			"Allocated NodePorts: 6 from static, none from ipvs (no /proc/net/ip_vs: this node runs no IPVS;",
 			"  30081/TCP  --nodeport.static  (static)\n  32000/TCP  --nodeport.static  (static)\n",
 			"Outside --nodeport.range=30000-32767 (set it to the API server's --service-node-port-range):\n  45000/TCP  --nodeport.static  (static)\n",
 			// The even ports of 30000-40000 are 5001; 5 of 30000-30009, 31000 and 35000-35010's 6 are reserved.

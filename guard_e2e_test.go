@@ -176,7 +176,7 @@ func TestSecretsAreNeverShown(t *testing.T) {
 		}
 		shown = append(shown, body)
 	}
-	for _, path := range []string{"/config", "/", "/logs?id=0", "/logs?id=1", "/logs?id=2", "/logs?id=3"} {
+	for _, path := range []string{"/config", "/", "/logs", "/logs?id=1", "/logs?id=2", "/logs?id=3", "/logs?id=4"} {
 		_, body := e.get(t, path)
 		shown = append(shown, body)
 	}

@@ -183,9 +183,9 @@ func TestServesTheExampleConfig(t *testing.T) {
 		"go_goroutines ", "process_open_fds ")
 
 	_, body = e.get(t, "/")
-	mustContain(t, "the landing page", body, "Recent probes", "kafka_readiness", "http_get", `href="logs?id=0"`)
-	_, body = e.get(t, "/logs?id=0")
-	mustContain(t, "/logs?id=0", body, "Logs for the probe:", "Module configuration (kafka_readiness):")
+	mustContain(t, "the landing page", body, "Recent probes", "kafka_readiness", "http_get", `href="logs?id=1"`)
+	_, body = e.get(t, "/logs?id=1")
+	mustContain(t, "/logs?id=1", body, "Logs for the probe:", "Module configuration (kafka_readiness):")
 	_, body = e.get(t, "/config")
 	mustContain(t, "/config", body, "kafka_readiness:", "nginx_readiness:", "port: 80")
 	for _, path := range []string{"/-/healthy", "/-/ready"} {

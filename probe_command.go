@@ -25,6 +25,7 @@ type probeFlags struct {
 	module      *string
 	timeout     *time.Duration
 	sourcePort  *string
+	hostname    *string
 	target      *string
 	collector   *collector.Flags
 	syncTimeout *time.Duration
@@ -51,6 +52,8 @@ func runProbe(f probeFlags, logger log.Logger, slogger *slog.Logger, out io.Writ
 		Target:        *f.target,
 		SourcePort:    *f.sourcePort,
 		HasSourcePort: *f.sourcePort != "",
+		Hostname:      *f.hostname,
+		HasHostname:   *f.hostname != "",
 		Timeout:       *f.timeout,
 	})
 	if err != nil {

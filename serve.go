@@ -49,11 +49,11 @@ type serveFlags struct {
 }
 
 // addServeCommand adds serve, the default command, and its flags.
-func addServeCommand(app *kingpin.Application, configFile *string, tracing *bool) serveFlags {
+func addServeCommand(app *kingpin.Application) serveFlags {
 	serve := app.Command("serve", "Serve /probe and /metrics (the default command).").Default()
 	f := serveFlags{
-		configFile:    configFile,
-		tracing:       tracing,
+		configFile:    addConfigFileFlag(serve),
+		tracing:       addTracingFlag(serve),
 		web:           kingpinflag.AddFlags(serve, defaultListenAddress),
 		configCheck:   serve.Flag("config.check", "Validate the configuration file, print the result and exit: 0 if valid, 1 if not.").Bool(),
 		timeoutOffset: serve.Flag("timeout-offset", "Seconds to subtract from Prometheus's scrape timeout to give a probe's timeout.").Default("0.5").Float64(),

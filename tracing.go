@@ -10,8 +10,8 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
-func addTracingFlag(app *kingpin.Application) *bool {
-	return app.Flag("tracing.handshakes",
+func addTracingFlag(cmd *kingpin.CmdClause) *bool {
+	return cmd.Flag("tracing.handshakes",
 		"Judge every TCP handshake from its packets with one AF_PACKET capture (needs CAP_NET_RAW); --no-tracing.handshakes judges from connect errors alone.").
 		Default("true").Bool()
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -15,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
 	"github.com/kubeprobe/kubeprobe_exporter/shadow"
 )
@@ -88,19 +91,57 @@ func (r routes) runningConfig(w http.ResponseWriter, _ *http.Request) {
 	w.Write(out)
 }
 
+// probeLogs is a kept probe's debug output; without an id, the list of
+// the kept ones.
 func (r routes) probeLogs(w http.ResponseWriter, req *http.Request) {
+	if !req.URL.Query().Has("id") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		writeKeptProbes(w, r.history.List())
+		return
+	}
 	id, err := strconv.ParseInt(req.URL.Query().Get("id"), 10, 64)
 	if err != nil {
-		http.Error(w, "the id parameter must be the number of a probe listed on the landing page", http.StatusBadRequest)
+		http.Error(w, fmt.Sprintf("id=%s: the id parameter is the number of a probe, as /logs and the landing page list them", truncateArg(req.URL.Query().Get("id"))), http.StatusBadRequest)
+		return
+	}
+	if last := r.history.LastID(); id < 1 || id > last {
+		http.Error(w, neverIssued(id, last), http.StatusBadRequest)
 		return
 	}
 	e := r.history.Get(id)
 	if e == nil {
-		http.Error(w, fmt.Sprintf("probe %d is no longer kept (see --history.limit)", id), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("probe %d is no longer kept: newer probes pushed it out (--history.limit, --history.max-bytes); /logs lists the kept ones", id), http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte(e.DebugOutput()))
+}
+
+// neverIssued says which ids there are, for an id that was never one.
+func neverIssued(id, last int64) string {
+	if last == 0 {
+		return fmt.Sprintf("id=%d: no probe has been kept yet; probes get ids from 1 as they run", id)
+	}
+	return fmt.Sprintf("id=%d: no probe ever had this id; ids run from 1 to %d, the newest, and /logs lists those still kept", id, last)
+}
+
+// writeKeptProbes lists the kept probes, newest first.
+func writeKeptProbes(w io.Writer, kept []*prober.HistoryEntry) {
+	if len(kept) == 0 {
+		fmt.Fprintln(w, "No probe is kept yet. Run one: /probe?module=NAME&target=HOST:PORT")
+		return
+	}
+	fmt.Fprintln(w, "id\ttime\tresult\thandshake\tmodule\ttarget")
+	for _, e := range kept {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.Result, handshakeOrDash(e.Handshake), e.Module, e.Target)
+	}
+}
+
+func handshakeOrDash(o handshake.Outcome) string {
+	if o == "" {
+		return "-"
+	}
+	return string(o)
 }
 
 // landingPage is exporter-toolkit's landing page with the recent probes
@@ -117,7 +158,9 @@ func (r routes) landingPage(w http.ResponseWriter, req *http.Request) {
 		Links: []web.LandingLinks{
 			{Address: "metrics", Text: "Metrics", Description: "The exporter's own metrics"},
 			{Address: "config", Text: "Configuration", Description: "The running configuration"},
+			{Address: "logs", Text: "Logs", Description: "The kept probes, each one's debug output by its id"},
 			{Address: "shadow", Text: "Shadow", Description: "The scheduled and shadowed probes, as kubelet would hold them, and their start-ups"},
+			{Address: "-/healthy", Text: "Health", Description: "200 while the exporter serves"},
 		},
 		ExtraHTML: recent.String(),
 		Profiling: "false",
@@ -129,10 +172,11 @@ func (r routes) landingPage(w http.ResponseWriter, req *http.Request) {
 	page.ServeHTTP(w, req)
 }
 
-var recentProbes = template.Must(template.New("recent").Parse(`
+var recentProbes = template.Must(template.New("recent").Funcs(template.FuncMap{"handshake": handshakeOrDash}).Parse(`
 <h2>Recent probes</h2>
 {{if not .}}<p>No probes yet. Try <code>/probe?module=NAME&amp;target=HOST:PORT&amp;debug=true</code>.</p>{{else}}
 <table>
-<tr><th>Module</th><th>Target</th><th>Result</th><th>Time</th><th>Debug</th></tr>
-{{range .}}<tr><td>{{.Module}}</td><td>{{.Target}}</td><td>{{if .Success}}Success{{else}}<strong>Failure</strong>{{end}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05.000Z"}}</td><td><a href="logs?id={{.ID}}">Logs</a></td></tr>
-{{end}}</table>{{end}}`))
+<tr><th>Module</th><th>Target</th><th>Result</th><th>Handshake</th><th>Time</th><th>Debug</th></tr>
+{{range .}}<tr><td>{{.Module}}</td><td>{{.Target}}</td><td>{{template "result" .Result.String}}</td><td>{{handshake .Handshake}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05.000Z"}}</td><td><a href="logs?id={{.ID}}">Logs</a></td></tr>
+{{end}}</table>{{end}}
+{{define "result"}}{{if eq . "success"}}Success{{else if eq . "warning"}}<em>Warning</em> (passes, as in kubelet){{else if eq . "error"}}<strong>Error</strong>{{else}}<strong>Failure</strong>{{end}}{{end}}`))

@@ -136,7 +136,6 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 			{"kubeprobe_nodeport_range_end", "", 32767},
 			{"kubeprobe_nodeport_range_ephemeral_overlap_ports", "", 2768 - 11},
 			{"kubeprobe_nodeports_allocated", "static", 6},
-			{"kubeprobe_nodeports_allocated", "ipvs", 0}, // no IPVS in the namespace, and no error
 			{"kubeprobe_nodeports_at_risk", "", 2},
 			// 30081 and 32000 are at risk; 32000 has 30000's parity.
 			{"kubeprobe_nodeports_at_risk_for_connect", "", 1},
@@ -164,6 +163,11 @@ func TestNodeSignalsOnARealKernel(t *testing.T) {
 			if got, ok := value(t, m, w.name, w.label); !ok || got != w.value {
 				t.Errorf("%s{%s} = %v (present %v), want %v", w.name, w.label, got, ok, w.value)
 			}
+		}
+		// No IPVS in the namespace: no ipvs series, rather than a 0 that
+		// would say IPVS holds no NodePort; and no failure (below).
+		if got, ok := value(t, m, "kubeprobe_nodeports_allocated", "ipvs"); ok {
+			t.Errorf("kubeprobe_nodeports_allocated{source=\"ipvs\"} = %v without /proc/net/ip_vs, want no series", got)
 		}
 		if tally.byRange[rangeNodePort] == 0 || tally.byRange[rangeEphemeral] == 0 {
 			t.Errorf("the kernel picked source ports from one range only (%v); the split is not tested", tally.byRange)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,7 +25,10 @@ type Report struct {
 	NodePortRange ports.Range    `json:"nodeport_range"`
 	OverlapPorts  int            `json:"nodeport_range_ephemeral_overlap_ports"`
 	Allocated     map[string]int `json:"nodeports_allocated"`
-	AtRisk        []KnownPort    `json:"nodeports_at_risk"`
+	// Absent is the sources left on by default that this node does not
+	// have (ipvs without /proc/net/ip_vs), with why: they count nothing.
+	Absent map[string]string `json:"nodeport_sources_absent"`
+	AtRisk []KnownPort       `json:"nodeports_at_risk"`
 	// AtRiskForConnect is how many of AtRisk connect(2) picks from first:
 	// over ConnectPorts, the chance that a connection draws one.
 	AtRiskForConnect int `json:"nodeports_at_risk_for_connect"`
@@ -90,6 +94,7 @@ func (c *Collector) Check(ctx context.Context, churnInterval time.Duration) (*Re
 		NodePortRange:  c.cfg.NodePortRange,
 		OverlapPorts:   overlap.Len(),
 		Allocated:      map[string]int{},
+		Absent:         map[string]string{},
 		ListenPorts:    listenPorts(k, c.cfg.ListenPorts),
 		Errors:         map[string]string{},
 	}
@@ -118,6 +123,11 @@ func listenPorts(k *kernelPorts, listen ports.Set) []ListenPort {
 func (c *Collector) checkSources(s *snapshot, r *Report) {
 	for _, src := range c.sources {
 		allocs, err := s.Allocations(src)
+		var absent *absentError
+		if errors.As(err, &absent) {
+			r.Absent[src.Name()] = absent.reason
+			continue
+		}
 		if err != nil {
 			r.Errors[sourceScraperName(src)] = err.Error()
 			r.sourceFailed = true

@@ -58,6 +58,9 @@ func writeNodePorts(b *strings.Builder, r *Report) {
 	for _, name := range slices.Sorted(maps.Keys(r.Allocated)) {
 		counts = append(counts, fmt.Sprintf("%d from %s", r.Allocated[name], name))
 	}
+	for _, name := range slices.Sorted(maps.Keys(r.Absent)) {
+		counts = append(counts, fmt.Sprintf("none from %s (%s)", name, r.Absent[name]))
+	}
 	if len(counts) == 0 {
 		counts = []string{"no source on (--nodeport.kubernetes, --nodeport.ipvs, --nodeport.static)"}
 	}

@@ -19,7 +19,10 @@ func checkVerdict(r *Report) string {
 func exposedVerdict(r *Report) string {
 	listen := pickable(r.ListenPorts)
 	known := "no allocated NodePort is at risk yet"
-	if len(r.Allocated) == 0 {
+	switch {
+	case len(r.Allocated) == 0 && len(r.Absent) > 0:
+		known = "no NodePort source is on this node (no IPVS; --nodeport.kubernetes or --nodeport.static would tell), so no allocated NodePort is known"
+	case len(r.Allocated) == 0:
 		known = "no NodePort source is on, so no allocated NodePort is known"
 	}
 	switch {

@@ -39,6 +39,14 @@ const (
 	sourceStatic     = "static"
 )
 
+// absentError is a source left on by default whose table is not on this
+// node (no /proc/net/ip_vs: kube-proxy does not run in IPVS mode). It is
+// no failure, and no count either: the source exports no series, rather
+// than a 0 that would read as "IPVS holds no NodePort".
+type absentError struct{ reason string }
+
+func (e *absentError) Error() string { return e.reason }
+
 // distinctNodePorts is the NodePorts of allocations without repeats, in
 // port order.
 func distinctNodePorts(allocs []allocation) []NodePort {

@@ -51,7 +51,7 @@ func (*ipvsSource) WaitForSync(context.Context) error { return nil }
 func (s *ipvsSource) Allocations() ([]allocation, error) {
 	f, err := os.Open(s.path)
 	if errors.Is(err, os.ErrNotExist) && !s.required {
-		return nil, nil
+		return nil, &absentError{reason: "no " + s.path + ": this node runs no IPVS; kube-proxy is in iptables or nftables mode, or has not loaded IPVS yet"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading IPVS services (--nodeport.ipvs): %w", err)

@@ -1,12 +1,17 @@
 package collector
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/go-kit/log"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/ports"
 )
 
 func TestParseIPVSServices(t *testing.T) {
@@ -88,8 +93,10 @@ func TestIPVSSourceKeepsNodeAddressesOnly(t *testing.T) {
 
 func TestIPVSSourceWithoutIPVS(t *testing.T) {
 	root := t.TempDir()
-	if allocs, err := newIPVSSource(root, false).Allocations(); err != nil || allocs != nil {
-		t.Errorf("default mode without /proc/net/ip_vs: %v, %v; want nothing and no error", allocs, err)
+	// Left on by default, a node without IPVS is no failure, and no count.
+	var absent *absentError
+	if allocs, err := newIPVSSource(root, false).Allocations(); !errors.As(err, &absent) || allocs != nil {
+		t.Errorf("default mode without /proc/net/ip_vs: %v, %v; want nothing, the source absent", allocs, err)
 	}
 	_, err := newIPVSSource(root, true).Allocations()
 	want := "reading IPVS services (--nodeport.ipvs): open " + filepath.Join(root, "net/ip_vs") + ": no such file or directory"
@@ -116,5 +123,35 @@ func TestInterfaceAddressesIncludesLoopback(t *testing.T) {
 	}
 	if !addrs[netip.MustParseAddr("127.0.0.1")] {
 		t.Errorf("interfaceAddresses lacks 127.0.0.1: %v", addrs)
+	}
+}
+
+// Without IPVS on the node, the ipvs source left on by default exports no
+// series and fails nothing, and the check report says it is absent rather
+// than counting 0 NodePorts from it.
+func TestAbsentIPVSIsNeitherAZeroNorAFailure(t *testing.T) {
+	root := nodeProcfs(t)
+	node, err := newProcNode(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{NodePortRange: ports.Range{First: 30000, Last: 32767}, TimeWaitTop: 5}
+	c := newCollector(cfg, node, []source{newIPVSSource(root, false)}, log.NewNopLogger())
+	m := gather(t, c)
+	if got, ok := value(t, m, "kubeprobe_nodeports_allocated", "ipvs"); ok {
+		t.Errorf("kubeprobe_nodeports_allocated{source=\"ipvs\"} = %v without /proc/net/ip_vs, want no series", got)
+	}
+	if got, ok := value(t, m, "kubeprobe_exporter_collector_success", "nodeports_ipvs"); !ok || got != 1 {
+		t.Errorf("collector_success{nodeports_ipvs} = %v (present %v), want 1: an absent IPVS is no failure", got, ok)
+	}
+	r, err := c.Check(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Allocated[sourceIPVS]; ok || !strings.Contains(r.Absent[sourceIPVS], "this node runs no IPVS") {
+		t.Errorf("report: allocated %v, absent %v; want ipvs absent, not counted", r.Allocated, r.Absent)
+	}
+	if r.Verdict == VerdictUnknown {
+		t.Errorf("verdict %s: an absent IPVS is no failed source", r.Verdict)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
@@ -50,7 +51,9 @@ func probeGRPC(ctx context.Context, p *probe) Verdict {
 
 	client := healthpb.NewHealthClient(conn)
 	req := &healthpb.HealthCheckRequest{Service: p.Module.GRPC.Service}
-	resp, err := client.Check(metadata.NewOutgoingContext(ctx, make(metadata.MD)), req)
+	var server peer.Peer
+	resp, err := client.Check(metadata.NewOutgoingContext(ctx, make(metadata.MD)), req, grpc.Peer(&server))
+	observeGRPCTLS(p.metrics, server)
 	if err != nil {
 		return grpcCallFailure(err, timeout)
 	}
@@ -58,6 +61,17 @@ func probeGRPC(ctx context.Context, p *probe) Verdict {
 		return failure(fmt.Sprintf("service unhealthy (responded with %q)", resp.GetStatus().String()))
 	}
 	return success("service healthy")
+}
+
+// observeGRPCTLS writes the TLS facts of a channel over TLS (mode: TLS,
+// with GRPCContainerProbeTLS), as an https probe's; a plaintext channel has
+// none. They are facts only: kubelet verifies no certificate here either.
+func observeGRPCTLS(s *metricSet, server peer.Peer) {
+	var state *tls.ConnectionState
+	if info, ok := server.AuthInfo.(credentials.TLSInfo); ok {
+		state = &info.State
+	}
+	observeTLS(s, state)
 }
 
 // grpcCredentials is plaintext, or TLS without certificate checks when

@@ -41,10 +41,14 @@ type Handler struct {
 // Reasons a probe request is refused, the values of
 // kubeprobe_exporter_probes_rejected_total's reason label.
 const (
-	reasonBadRequest   = "bad_request"
-	reasonDenied       = "target_denied"
-	reasonBusy         = "busy"
-	reasonShuttingDown = "shutting_down"
+	reasonBadRequest = "bad_request"
+	// reasonModuleMissing is a request without module=: blackbox_exporter
+	// would probe with http_2xx, so a scrape configuration written for it
+	// that forgot the module shows here, apart from other bad requests.
+	reasonModuleMissing = "module_missing"
+	reasonDenied        = "target_denied"
+	reasonBusy          = "busy"
+	reasonShuttingDown  = "shutting_down"
 )
 
 // NewHandler registers the handler's own metrics.
@@ -61,14 +65,14 @@ func NewHandler(o HandlerOptions) *Handler {
 		}, []string{"module", "result"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kubeprobe_exporter_probes_rejected_total",
-			Help: "Probe requests refused before a probe ran, by reason: bad_request (400), target_denied (403), busy or shutting_down (503).",
+			Help: "Probe requests refused before a probe ran, by reason: bad_request or module_missing (400), target_denied (403), busy or shutting_down (503).",
 		}, []string{"reason"}),
 		abandoned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kubeprobe_exporter_probes_abandoned_total",
 			Help: "Probes cut short because the client that asked for them went away (a scrape that timed out).",
 		}),
 	}
-	for _, reason := range []string{reasonBadRequest, reasonDenied, reasonBusy, reasonShuttingDown} {
+	for _, reason := range []string{reasonBadRequest, reasonModuleMissing, reasonDenied, reasonBusy, reasonShuttingDown} {
 		h.rejected.WithLabelValues(reason)
 	}
 	o.Registerer.MustRegister(h.moduleUnknown, h.probes, h.rejected, h.abandoned)
@@ -155,11 +159,16 @@ func (h *Handler) Draining() bool { return h.draining.Load() }
 
 // refuse answers a request that cannot be probed as asked.
 func (h *Handler) refuse(w http.ResponseWriter, err error) {
-	var re *RequestError
-	if errors.As(err, &re) && re.Param == "module" {
-		h.moduleUnknown.Inc()
+	reason := reasonBadRequest
+	if re := (*RequestError)(nil); errors.As(err, &re) {
+		switch {
+		case re.unknownModule:
+			h.moduleUnknown.Inc()
+		case re.Param == "module":
+			reason = reasonModuleMissing
+		}
 	}
-	h.rejected.WithLabelValues(reasonBadRequest).Inc()
+	h.rejected.WithLabelValues(reason).Inc()
 	http.Error(w, err.Error(), http.StatusBadRequest)
 }
 

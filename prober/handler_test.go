@@ -74,8 +74,16 @@ func TestHandlerRejectsBadRequestsSayingWhatIsExpected(t *testing.T) {
 			t.Errorf("GET %s = %d %q\nwant 400 starting %q", c.url, code, body, c.body)
 		}
 	}
-	if got := testutil.ToFloat64(h.moduleUnknown); got != 2 {
-		t.Errorf("kubeprobe_exporter_module_unknown_total = %v, want 2", got)
+	// Only the module named that does not exist is unknown; the missing
+	// one has a reason of its own.
+	if got := testutil.ToFloat64(h.moduleUnknown); got != 1 {
+		t.Errorf("kubeprobe_exporter_module_unknown_total = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(h.rejected.WithLabelValues(reasonModuleMissing)); got != 1 {
+		t.Errorf("kubeprobe_exporter_probes_rejected_total{reason=module_missing} = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(h.rejected.WithLabelValues(reasonBadRequest)); got != float64(len(cases)-1) {
+		t.Errorf("kubeprobe_exporter_probes_rejected_total{reason=bad_request} = %v, want %d", got, len(cases)-1)
 	}
 }
 

@@ -3,6 +3,8 @@ package prober
 import (
 	"sync"
 	"time"
+
+	"github.com/kubeprobe/kubeprobe_exporter/handshake"
 )
 
 // History keeps recent probes for the landing page and /logs. Failures
@@ -28,8 +30,12 @@ type HistoryEntry struct {
 	Module  string
 	Target  string
 	Success bool
-	report  *Report
-	size    int64
+	// Result is kubelet's: a warning passes, and is shown as one.
+	Result Result
+	// Handshake is the last TCP handshake's outcome, "" if none was tried.
+	Handshake handshake.Outcome
+	report    *Report
+	size      int64
 }
 
 // DebugOutput is the probe's debug output, as debug=true shows it.
@@ -38,7 +44,8 @@ func (e *HistoryEntry) DebugOutput() string { return e.report.DebugOutput() }
 // NewHistory keeps up to limit recent probes and limit older failures,
 // in at most maxBytes.
 func NewHistory(limit int, maxBytes int64) *History {
-	return &History{limit: limit, maxBytes: maxBytes}
+	// Ids start at 1, so that 0, a parameter left empty, is never one.
+	return &History{limit: limit, maxBytes: maxBytes, nextID: 1}
 }
 
 // Add records a finished probe.
@@ -51,7 +58,10 @@ func (h *History) Add(r *Report) {
 	}
 	e := &HistoryEntry{
 		ID: h.nextID, Time: time.Now(), Module: r.ModuleName, Target: r.Target,
-		Success: r.Success(), report: r, size: size,
+		Success: r.Success(), Result: r.Verdict.Result, report: r, size: size,
+	}
+	if n := len(r.Attempts); n > 0 {
+		e.Handshake = r.Attempts[n-1].Outcome
 	}
 	h.nextID++
 	h.recent = append(h.recent, e)
@@ -104,6 +114,14 @@ func (h *History) List() []*HistoryEntry {
 		all = append(all, h.failed[i])
 	}
 	return all
+}
+
+// LastID is the id of the newest probe recorded, 0 before the first:
+// an id above it was never issued.
+func (h *History) LastID() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nextID - 1
 }
 
 // Get returns the probe with the given id, or nil if it is no longer kept.

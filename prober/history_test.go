@@ -33,11 +33,15 @@ func TestHistoryKeepsFailuresLonger(t *testing.T) {
 			t.Fatalf("history = %v, want %v", got, want)
 		}
 	}
-	if e := h.Get(0); e == nil || e.Target != "fail-1" {
-		t.Errorf("Get(0) = %+v, want fail-1", e)
+	// Ids start at 1, so that /logs?id=0 is never a probe.
+	if e := h.Get(1); e == nil || e.Target != "fail-1" {
+		t.Errorf("Get(1) = %+v, want fail-1", e)
 	}
-	if e := h.Get(2); e != nil {
-		t.Errorf("Get(2) = %+v, want nil: ok-1 has been pushed out", e)
+	if e := h.Get(3); e != nil {
+		t.Errorf("Get(3) = %+v, want nil: ok-1 has been pushed out", e)
+	}
+	if last := h.LastID(); last != 6 {
+		t.Errorf("LastID() = %d, want 6", last)
 	}
 }
 

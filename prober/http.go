@@ -2,6 +2,7 @@ package prober
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -119,6 +120,8 @@ func timeLeft(ctx context.Context) time.Duration {
 // probe's metrics at the end of each try, so that they show the last's.
 type httpMetrics struct {
 	statusCode, contentLength, version, ssl, redirects float64
+	// tls is the final response's handshake, nil over cleartext.
+	tls *tls.ConnectionState
 }
 
 // httpMetrics starts a try's HTTP metrics afresh.
@@ -131,6 +134,7 @@ func (m *httpMetrics) response(res *http.Response) {
 	m.statusCode = float64(res.StatusCode)
 	m.contentLength = float64(res.ContentLength)
 	m.version = float64(res.ProtoMajor) + float64(res.ProtoMinor)/10
+	m.tls = res.TLS
 	if res.TLS != nil {
 		m.ssl = 1
 	}
@@ -146,4 +150,5 @@ func (m *httpMetrics) observe(s *metricSet, phases map[string]float64, r *redire
 	s.set("probe_http_version", "HTTP version of the response, e.g. 1.1 or 2.", m.version)
 	s.set("probe_http_ssl", "1 if the final response came over TLS.", m.ssl)
 	s.set("probe_http_redirects", "The number of redirects followed.", m.redirects)
+	observeTLS(s, m.tls)
 }

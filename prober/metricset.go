@@ -46,6 +46,16 @@ func (s *metricSet) set(name, help string, v float64, labelPairs ...string) {
 	mf.Metric = append(mf.Metric, &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: proto.Float64(v)}})
 }
 
+// drop removes the named families: facts an earlier try wrote that the
+// last one did not see.
+func (s *metricSet) drop(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		delete(s.families, n)
+	}
+}
+
 // Gather returns the families sorted as a registry sorts them.
 func (s *metricSet) Gather() ([]*dto.MetricFamily, error) {
 	s.mu.Lock()

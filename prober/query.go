@@ -8,9 +8,8 @@ import (
 )
 
 // queryParams are the parameters /probe takes; any other is refused, so
-// that a misspelt one (or blackbox_exporter's hostname) is not silently
-// ignored.
-var queryParams = []string{"module", "target", "source_port", "debug"}
+// that a misspelt one is not silently ignored.
+var queryParams = []string{"module", "target", "source_port", "hostname", "debug"}
 
 // probeQuery is /probe's query string, read strictly.
 type probeQuery struct {
@@ -38,6 +37,8 @@ func parseQuery(raw string) (probeQuery, error) {
 		Target:        values.Get("target"),
 		SourcePort:    values.Get("source_port"),
 		HasSourcePort: values.Has("source_port"),
+		Hostname:      values.Get("hostname"),
+		HasHostname:   values.Has("hostname"),
 	}}
 	switch d := values.Get("debug"); {
 	case !values.Has("debug"), d == "false":

@@ -56,13 +56,21 @@ type Params struct {
 	HasSourcePort bool
 	// Timeout, when positive, replaces the module's timeout.
 	Timeout time.Duration
+	// Hostname, when HasHostname, is blackbox_exporter's hostname
+	// parameter: the Host header of an http probe.
+	Hostname    string
+	HasHostname bool
 }
 
 // RequestError is a probe that cannot be run as asked. Param names what
-// is wrong: "module", "target" or "source_port".
+// is wrong: "module", "target", "source_port" or "hostname".
 type RequestError struct {
 	Param string
 	Msg   string
+	// unknownModule is a module named that does not exist; a module not
+	// named at all is not one, so that blackbox_exporter's
+	// module_unknown count keeps its meaning.
+	unknownModule bool
 }
 
 func (e *RequestError) Error() string { return e.Msg }
@@ -81,6 +89,12 @@ func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
 	}
 	if err := checkTarget(p.Target, m); err != nil {
 		return Request{}, &RequestError{Param: "target", Msg: err.Error()}
+	}
+	if p.HasHostname {
+		var err error
+		if m, err = withHostname(m, hostnameGiven(o, p.Hostname), p.Hostname); err != nil {
+			return Request{}, err
+		}
 	}
 	req := Request{Target: p.Target, ModuleName: p.Module, Module: m, Timeout: time.Duration(m.Timeout)}
 	if m.Prober != config.ProberHTTP {
@@ -102,11 +116,21 @@ func NewRequest(cfg *config.Config, o Origin, p Params) (Request, error) {
 	return req, nil
 }
 
+// hostnameGiven names the hostname as the user wrote it.
+func hostnameGiven(o Origin, hostname string) string {
+	if o == FromCommandLine {
+		return "--hostname=" + truncate(hostname, 64)
+	}
+	return fmt.Sprintf("hostname %q", truncate(hostname, 64))
+}
+
 func unknownModule(cfg *config.Config, o Origin, name string) error {
 	known := strings.Join(cfg.ModuleNames(), ", ")
 	switch {
 	case name != "":
-		return requestError("module", "unknown module %q: use one of %s", name, known)
+		err := requestError("module", "unknown module %q: use one of %s", truncate(name, 64), known)
+		err.unknownModule = true
+		return err
 	case o == FromQuery:
 		return requestError("module", "the module parameter is missing: use one of %s", known)
 	}

@@ -23,7 +23,11 @@ modules:
 	cases := []struct{ query, want string }{
 		{"module=tcp&target=10.0.0.5:80&module=tcp", "the module parameter is given 2 times: give it once"},
 		{"module=tcp&target=a:1&target=b:1", "the target parameter is given 2 times: give it once"},
-		{"module=tcp&target=10.0.0.5:80&hostname=x", `unknown parameter "hostname": /probe takes module, target, source_port, debug`},
+		{"module=tcp&target=10.0.0.5:80&host=x", `unknown parameter "host": /probe takes module, target, source_port, hostname, debug`},
+		{"module=tcp&target=10.0.0.5:80&hostname=x", `hostname "x": the module's prober is tcp; a Host header is sent by http modules only`},
+		{"module=web&target=10.0.0.5&hostname=a%20b", `hostname "a b": byte 1 is a space; give a host name or IP, with an optional :port, e.g. example.com or example.com:8443`},
+		{"module=web&target=10.0.0.5&hostname=", `hostname "": the host is empty`},
+		{"module=web&target=10.0.0.5&hostname=example.com:http", `hostname "example.com:http"`},
 		{"module=tcp&target=10.0.0.5:80&debug=1", "debug=1: use debug=true for the probe's log and packet timeline, or debug=false"},
 		{"module=tcp&target=10.0.0.5:80&debug", "debug=: use debug=true"},
 		{"module=tcp&target=%zz", "the query string is malformed (invalid URL escape \"%zz\")"},

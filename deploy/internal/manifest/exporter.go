@@ -104,8 +104,8 @@ func FreeAddress(t testing.TB) string {
 
 // Serve starts the exporter with the DaemonSet's arguments (files as
 // LocalArgs takes them), listening on a free loopback port instead of the
-// node's, with this machine's /proc, without the Kubernetes API and without
-// the capture, which these tests do not need. It returns the address once the port accepts
+// node's, with this machine's /proc, without the Kubernetes API (a static
+// NodePort instead) and without the capture, which these tests do not need. It returns the address once the port accepts
 // connections; the exporter is stopped when the test ends.
 func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 	t.Helper()
@@ -117,7 +117,12 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 			a = "--web.listen-address=" + addr
 		case strings.HasPrefix(a, "--path.procfs="):
 			a = "--path.procfs=/proc" // the node's /proc is this machine's
-		case a == "--nodeport.kubernetes" || a == "--tracing.handshakes" || a == "--no-tracing.handshakes":
+		case a == "--nodeport.kubernetes":
+			// No API here: a static NodePort stands in for the Services,
+			// so that a NodePort source still exports its series, as the
+			// DaemonSet's does in a cluster (a node without IPVS has none).
+			a = "--nodeport.static=30080"
+		case a == "--tracing.handshakes" || a == "--no-tracing.handshakes":
 			continue
 		}
 		args = append(args, a)
@@ -132,11 +137,10 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		// The exporter may have exited already (the loop below reports
-		// why); either way its exit status is not this test's result.
+		// It may have exited already; either way Wait has reaped it when
+		// exited yields.
 		_ = cmd.Process.Kill()
-		<-exited //nolint:errcheck // "signal: killed", or an exit the loop below reported
-
+		t.Logf("exporter ended: %v", <-exited)
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
