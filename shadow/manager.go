@@ -1,6 +1,7 @@
 package shadow
 
 import (
+	"net/netip"
 	"context"
 	"fmt"
 	"slices"
@@ -33,6 +34,10 @@ type Probe struct {
 	// schedule): a changed probe starts over, an unchanged one keeps its
 	// state across a Sync.
 	Identity string
+	// Target is the address kubelet connects to, when it is an IP
+	// literal and the port resolved: what tells a handshake of this node
+	// to this probe's target apart (ProbesAt).
+	Target netip.AddrPort
 }
 
 // Manager runs a worker per probe, as kubelet's prober manager does for a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -79,7 +80,13 @@ func (p *Pods) containerProbe(pod *corev1.Pod, c corev1.Container, typ ProbeType
 		msg := resolveErr.Error()
 		run = func(context.Context, time.Duration) Run { return Run{Errored: true, Outcome: "error", Output: msg} }
 	}
-	return Probe{Key: key, Spec: sched, Run: run, Identity: fmt.Sprintf("%s|%s|%s", pod.Status.PodIP, identity, m.KubeletVersion)}, nil
+	probe := Probe{Key: key, Spec: sched, Run: run, Identity: fmt.Sprintf("%s|%s|%s", pod.Status.PodIP, identity, m.KubeletVersion)}
+	if resolveErr == nil {
+		// A host name (httpGet.host) is resolved per probe: no address
+		// to know it by.
+		probe.Target, _ = netip.ParseAddrPort(req.Target)
+	}
+	return probe, nil
 }
 
 // modulePort is the port the probe's handler names.

@@ -1,0 +1,51 @@
+package handshake
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/sockdiag"
+)
+
+// Only a reset whose 4-tuple is a socket in SYN_SENT is a reset after
+// SYN-ACK: the reset of a refused incoming connection, an incoming reset,
+// or one for another local port is none.
+func TestResetWatchJudgesBySYNSentSocket(t *testing.T) {
+	local, remote := netip.MustParseAddrPort("198.18.0.1:30004"), netip.MustParseAddrPort("198.18.0.2:8080")
+	sockets := []sockdiag.Socket{{State: sockdiag.StateSynSent, Local: local, Remote: remote}}
+	var found []Reset
+	w := newResetWatch(log.NewNopLogger(), func(r Reset) { found = append(found, r) }, func() ([]sockdiag.Socket, error) { return sockets, nil })
+	at := time.Unix(1700000000, 0)
+	rst := segment{at: at, src: local, dst: remote, flags: tcpRST, seq: 7, outgoing: true}
+	refused := segment{src: netip.MustParseAddrPort("198.18.0.1:9999"), dst: netip.MustParseAddrPort("198.18.0.2:41000"), flags: tcpRST | tcpACK, outgoing: true}
+	incoming := segment{src: remote, dst: local, flags: tcpRST}
+	otherPort := segment{src: netip.MustParseAddrPort("198.18.0.1:30005"), dst: remote, flags: tcpRST, outgoing: true}
+	for _, s := range []segment{rst, refused, incoming, otherPort} {
+		w.deliver(s)
+	}
+	close(w.pending)
+	w.check()
+	want := Reset{At: at, Local: local, Remote: remote, Segment: "198.18.0.1:30004 > 198.18.0.2:8080 [R] seq 7"}
+	if len(found) != 1 || found[0] != want {
+		t.Fatalf("found %+v, want only %+v", found, want)
+	}
+	if w.Seen() != 3 {
+		t.Errorf("Seen() = %d, want the 3 outgoing resets", w.Seen())
+	}
+}
+
+// A failing sock_diag judges nothing rather than guess.
+func TestResetWatchWithoutSockDiagInventsNothing(t *testing.T) {
+	var found int
+	w := newResetWatch(log.NewNopLogger(), func(Reset) { found++ }, func() ([]sockdiag.Socket, error) { return nil, errors.New("no netlink") })
+	w.deliver(segment{src: netip.MustParseAddrPort("198.18.0.1:30004"), dst: netip.MustParseAddrPort("198.18.0.2:80"), flags: tcpRST, outgoing: true})
+	close(w.pending)
+	w.check()
+	if found != 0 {
+		t.Fatalf("found %d resets without a socket list", found)
+	}
+}
