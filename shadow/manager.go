@@ -1,9 +1,9 @@
 package shadow
 
 import (
-	"net/netip"
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
