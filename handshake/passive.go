@@ -37,7 +37,7 @@ type ResetWatch struct {
 	found   func(Reset)
 	synSent func() ([]sockdiag.Socket, error)
 
-	pending  chan segment
+	pending  chan queued
 	seen     atomic.Uint64 // outgoing resets inspected
 	overflow atomic.Uint64
 	done     chan struct{}
@@ -63,8 +63,27 @@ func WatchResets(logger log.Logger, found func(Reset)) (*ResetWatch, error) {
 	return w, nil
 }
 
+// queued is a reset waiting for its lookup, or, with flushed set, a
+// marker that Sync waits for.
+type queued struct {
+	segment
+	flushed chan struct{}
+}
+
 func newResetWatch(logger log.Logger, found func(Reset), synSent func() ([]sockdiag.Socket, error)) *ResetWatch {
-	return &ResetWatch{log: logger, found: found, synSent: synSent, pending: make(chan segment, pendingResets), done: make(chan struct{})}
+	return &ResetWatch{log: logger, found: found, synSent: synSent, pending: make(chan queued, pendingResets), done: make(chan struct{})}
+}
+
+// Sync returns once every reset the kernel had queued for the watch when
+// Sync was called has been judged (or after the capture's sync timeout):
+// what a test waits for before it counts.
+func (w *ResetWatch) Sync() {
+	if w.capture != nil {
+		w.capture.sync()
+	}
+	flushed := make(chan struct{})
+	w.pending <- queued{flushed: flushed}
+	<-flushed
 }
 
 // Close stops the capture and waits for the resets already read to be
@@ -99,7 +118,7 @@ func (w *ResetWatch) deliver(s segment) {
 	}
 	w.seen.Add(1)
 	select {
-	case w.pending <- s:
+	case w.pending <- queued{segment: s}:
 	default:
 		w.overflow.Add(1)
 	}
@@ -109,8 +128,8 @@ func (w *ResetWatch) deliver(s segment) {
 // for every reset that queued up while the last one ran.
 func (w *ResetWatch) check() {
 	defer close(w.done)
-	for s := range w.pending {
-		batch := []segment{s}
+	for q := range w.pending {
+		batch := []queued{q}
 		for more := true; more; {
 			select {
 			case next, ok := <-w.pending:
@@ -129,23 +148,33 @@ func (w *ResetWatch) check() {
 // judge reports the resets whose 4-tuple is a socket in SYN_SENT. The
 // socket is still there when its RST is read: connect(2) keeps waiting
 // after the SYN-ACK was taken from it, and retransmits its SYN.
-func (w *ResetWatch) judge(batch []segment) {
+func (w *ResetWatch) judge(batch []queued) {
+	waiting := w.waiting()
+	for _, q := range batch {
+		switch {
+		case q.flushed != nil:
+			close(q.flushed)
+		case waiting[fourTuple{q.src, q.dst}]:
+			w.found(Reset{At: q.at, Local: q.src, Remote: q.dst, Segment: q.String()})
+		}
+	}
+}
+
+// waiting is the 4-tuples of the sockets in SYN_SENT now; none when
+// sock_diag cannot tell, so that nothing is guessed.
+func (w *ResetWatch) waiting() map[fourTuple]bool {
 	sockets, err := w.synSent()
 	if err != nil {
 		if !w.warned.Swap(true) {
 			level.Warn(w.log).Log("msg", "The reset watch cannot list the sockets in SYN_SENT; resets go unjudged until it can", "err", err)
 		}
-		return
+		return nil
 	}
 	waiting := make(map[fourTuple]bool, len(sockets))
 	for _, s := range sockets {
 		waiting[fourTuple{s.Local, s.Remote}] = true
 	}
-	for _, s := range batch {
-		if waiting[fourTuple{s.src, s.dst}] {
-			w.found(Reset{At: s.at, Local: s.src, Remote: s.dst, Segment: s.String()})
-		}
-	}
+	return waiting
 }
 
 func synSentSockets() ([]sockdiag.Socket, error) {
