@@ -113,7 +113,7 @@ func (w *ResetWatch) Dropped() uint64 {
 // deliver runs on the capture's reader: it queues outgoing resets and
 // never blocks on the lookups.
 func (w *ResetWatch) deliver(s segment) {
-	if !s.outgoing || !s.isRST() {
+	if !s.outgoing || !s.isRST() || s.has(tcpACK) {
 		return // the kernel's filter passes only these; a second look costs nothing
 	}
 	w.seen.Add(1)

@@ -7,11 +7,17 @@ import "golang.org/x/net/bpf"
 const packetOutgoing = 4
 
 // resetFilter is the classic BPF program of the passive watch: TCP
-// segments with RST set, over IPv4 (first fragments) or IPv6 (TCP as
-// the first next header), cut to traceSnapLen; with outgoingOnly, only
-// those this host sends. A host sends few resets, and so the kernel
-// queues few packets for the watch whatever the node's traffic: the
-// connections it carries cost the watch nothing.
+// segments with RST set and ACK clear, over IPv4 (first fragments) or
+// IPv6 (TCP as the first next header), cut to traceSnapLen; with
+// outgoingOnly, only those this host sends.
+//
+// A reset that answers a SYN-ACK carries no ACK: it takes its sequence
+// number from the SYN-ACK's acknowledgment (RFC 793, and so Linux's
+// tcp_v4_send_reset and netfilter's REJECT). The resets a host sends by
+// the thousand do carry one: an abortive close (SO_LINGER 0, a process
+// killed with data unread) and the answer to a SYN nothing listens for.
+// So the kernel queues few packets for the watch whatever the node's
+// traffic.
 //
 // The direction is read with the kernel's SKF_AD_PKTTYPE extension, the
 // last check, which x/net/bpf's VM cannot run: tests run the program
@@ -35,7 +41,8 @@ func resetFilter(outgoingOnly bool) []bpf.Instruction {
 		reject,
 		bpf.LoadMemShift{Off: 0},           // X = IPv4 header length
 		bpf.LoadIndirect{Off: 13, Size: 1}, // TCP flags
-		bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: tcpRST, SkipTrue: 1},
+		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: tcpRST | tcpACK},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: tcpRST, SkipTrue: 1},
 		reject,
 	}
 	ipv4 = append(ipv4, pass...)
@@ -44,7 +51,8 @@ func resetFilter(outgoingOnly bool) []bpf.Instruction {
 		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 1},
 		reject,
 		bpf.LoadAbsolute{Off: 40 + 13, Size: 1}, // TCP flags
-		bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: tcpRST, SkipTrue: 1},
+		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: tcpRST | tcpACK},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: tcpRST, SkipTrue: 1},
 		reject,
 	}
 	ipv6 = append(ipv6, pass...)

@@ -7,8 +7,9 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// The passive watch's filter passes resets alone: no SYN, no SYN-ACK, none
-// of a connection's data. (Its direction check runs in the kernel only;
+// The passive watch's filter passes resets without ACK alone, those that
+// answer a SYN-ACK: no abortive close or refusal (RST-ACK), no SYN, no
+// SYN-ACK, none of a connection's data. (Its direction check runs in the kernel only;
 // the lab test of the watch runs it there.)
 func TestResetFilterPassesOnlyRST(t *testing.T) {
 	vm, err := bpf.NewVM(resetFilter(false))
@@ -25,7 +26,8 @@ func TestResetFilterPassesOnlyRST(t *testing.T) {
 		pass bool
 	}{
 		{"IPv4 RST", packet{proto: tcp, rst: true}, true},
-		{"IPv4 RST-ACK", packet{proto: tcp, rst: true, ack: true}, true},
+		{"IPv4 RST-ACK", packet{proto: tcp, rst: true, ack: true}, false},
+		{"IPv4 RST-FIN", packet{proto: tcp, rst: true, fin: true}, true},
 		{"IPv4 SYN", packet{proto: tcp, syn: true}, false},
 		{"IPv4 SYN-ACK", packet{proto: tcp, syn: true, ack: true}, false},
 		{"IPv4 ACK", packet{proto: tcp, ack: true}, false},
@@ -34,6 +36,7 @@ func TestResetFilterPassesOnlyRST(t *testing.T) {
 		{"IPv4 UDP", packet{proto: layers.IPProtocolUDP}, false},
 		{"IPv4 later fragment", packet{proto: tcp, rst: true, fragmentOffset: 185}, false},
 		{"IPv6 RST", packet{v6: true, proto: tcp, rst: true}, true},
+		{"IPv6 RST-ACK", packet{v6: true, proto: tcp, rst: true, ack: true}, false},
 		{"IPv6 SYN", packet{v6: true, proto: tcp, syn: true}, false},
 		{"IPv6 ACK", packet{v6: true, proto: tcp, ack: true}, false},
 		{"IPv6 UDP", packet{v6: true, proto: layers.IPProtocolUDP}, false},
