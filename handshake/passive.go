@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync/atomic"
@@ -27,15 +28,16 @@ type Reset struct {
 }
 
 // ResetWatch is the passive watch of the node's own handshakes: an
-// AF_PACKET capture of the resets this host sends, each checked against
-// the sockets waiting in SYN_SENT (sock_diag). It probes nothing; the
-// connects it judges are other processes' (kubelet's) and the exporter's
-// own alike.
+// AF_PACKET capture of the resets this host sends, each looked up in
+// sock_diag by its 4-tuple, and kept when that socket still waits in
+// SYN_SENT. It probes nothing; the connects it judges are other
+// processes' (kubelet's) and the exporter's own alike.
 type ResetWatch struct {
 	capture *capture
 	log     log.Logger
 	found   func(Reset)
-	synSent func() ([]sockdiag.Socket, error)
+	lookup  lookupFunc
+	closeFn func() error // the lookup's netlink socket
 
 	pending  chan queued
 	seen     atomic.Uint64 // outgoing resets inspected
@@ -48,16 +50,22 @@ type ResetWatch struct {
 // goroutine, for each reset after a SYN-ACK. It needs CAP_NET_RAW, and
 // fails with ErrUnsupported on every system but Linux.
 func WatchResets(logger log.Logger, found func(Reset)) (*ResetWatch, error) {
+	diag, err := sockdiag.Open()
+	if err != nil {
+		return nil, fmt.Errorf("the reset watch's socket lookups: %w", err)
+	}
 	c, err := openCapture(logger)
 	if err != nil {
+		diag.Close()
 		return nil, err
 	}
 	if err := c.setFilter(resetFilter(true)); err != nil {
 		c.close()
+		diag.Close()
 		return nil, fmt.Errorf("the reset watch's filter: %w", err)
 	}
-	w := newResetWatch(logger, found, synSentSockets)
-	w.capture = c
+	w := newResetWatch(logger, found, diag.FindTCP)
+	w.capture, w.closeFn = c, diag.Close
 	go c.run(w.deliver)
 	go w.check()
 	return w, nil
@@ -70,8 +78,11 @@ type queued struct {
 	flushed chan struct{}
 }
 
-func newResetWatch(logger log.Logger, found func(Reset), synSent func() ([]sockdiag.Socket, error)) *ResetWatch {
-	return &ResetWatch{log: logger, found: found, synSent: synSent, pending: make(chan queued, pendingResets), done: make(chan struct{})}
+// lookupFunc finds the TCP socket of a 4-tuple: sockdiag.Conn.FindTCP.
+type lookupFunc func(local, remote netip.AddrPort) (sockdiag.Socket, bool, error)
+
+func newResetWatch(logger log.Logger, found func(Reset), lookup lookupFunc) *ResetWatch {
+	return &ResetWatch{log: logger, found: found, lookup: lookup, pending: make(chan queued, pendingResets), done: make(chan struct{})}
 }
 
 // Sync returns once every reset the kernel had queued for the watch when
@@ -95,6 +106,9 @@ func (w *ResetWatch) Close() error {
 	err := w.capture.close() // returns once the reader has stopped
 	close(w.pending)
 	<-w.done
+	if w.closeFn != nil {
+		err = errors.Join(err, w.closeFn())
+	}
 	return err
 }
 
@@ -124,61 +138,31 @@ func (w *ResetWatch) deliver(s segment) {
 	}
 }
 
-// check judges the queued resets in batches: one sock_diag dump answers
-// for every reset that queued up while the last one ran.
+// check judges the queued resets one by one, in the order they left.
 func (w *ResetWatch) check() {
 	defer close(w.done)
 	for q := range w.pending {
-		batch := []queued{q}
-		for more := true; more; {
-			select {
-			case next, ok := <-w.pending:
-				if ok {
-					batch = append(batch, next)
-				}
-				more = ok
-			default:
-				more = false
-			}
-		}
-		w.judge(batch)
-	}
-}
-
-// judge reports the resets whose 4-tuple is a socket in SYN_SENT. The
-// socket is still there when its RST is read: connect(2) keeps waiting
-// after the SYN-ACK was taken from it, and retransmits its SYN.
-func (w *ResetWatch) judge(batch []queued) {
-	waiting := w.waiting()
-	for _, q := range batch {
-		switch {
-		case q.flushed != nil:
+		if q.flushed != nil {
 			close(q.flushed)
-		case waiting[fourTuple{q.src, q.dst}]:
+			continue
+		}
+		if w.synSent(q.src, q.dst) {
 			w.found(Reset{At: q.at, Local: q.src, Remote: q.dst, Segment: q.String()})
 		}
 	}
 }
 
-// waiting is the 4-tuples of the sockets in SYN_SENT now; none when
-// sock_diag cannot tell, so that nothing is guessed.
-func (w *ResetWatch) waiting() map[fourTuple]bool {
-	sockets, err := w.synSent()
+// synSent tells whether the socket of the 4-tuple waits in SYN_SENT. It
+// still does when its reset is read: connect(2) keeps waiting after the
+// SYN-ACK was taken from it, and retransmits its SYN. Where sock_diag
+// cannot tell, nothing is guessed.
+func (w *ResetWatch) synSent(local, remote netip.AddrPort) bool {
+	s, found, err := w.lookup(local, remote)
 	if err != nil {
 		if !w.warned.Swap(true) {
-			level.Warn(w.log).Log("msg", "The reset watch cannot list the sockets in SYN_SENT; resets go unjudged until it can", "err", err)
+			level.Warn(w.log).Log("msg", "The reset watch cannot look sockets up in sock_diag; resets go unjudged until it can", "err", err)
 		}
-		return nil
+		return false
 	}
-	waiting := make(map[fourTuple]bool, len(sockets))
-	for _, s := range sockets {
-		waiting[fourTuple{s.Local, s.Remote}] = true
-	}
-	return waiting
-}
-
-func synSentSockets() ([]sockdiag.Socket, error) {
-	var out []sockdiag.Socket
-	err := sockdiag.Dump(sockdiag.TCP, sockdiag.StateMask(sockdiag.StateSynSent), func(s sockdiag.Socket) { out = append(out, s) })
-	return out, err
+	return found && s.State == sockdiag.StateSynSent
 }

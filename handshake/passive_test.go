@@ -13,18 +13,30 @@ import (
 
 // Only a reset whose 4-tuple is a socket in SYN_SENT is a reset after
 // SYN-ACK: the reset of a refused incoming connection, an incoming reset,
-// or one for another local port is none.
+// one for another local port or for an established connection is none.
 func TestResetWatchJudgesBySYNSentSocket(t *testing.T) {
 	local, remote := netip.MustParseAddrPort("198.18.0.1:30004"), netip.MustParseAddrPort("198.18.0.2:8080")
-	sockets := []sockdiag.Socket{{State: sockdiag.StateSynSent, Local: local, Remote: remote}}
+	sockets := []sockdiag.Socket{
+		{State: sockdiag.StateSynSent, Local: local, Remote: remote},
+		{State: sockdiag.StateEstablished, Local: netip.MustParseAddrPort("198.18.0.1:30006"), Remote: remote},
+	}
+	lookup := func(l, r netip.AddrPort) (sockdiag.Socket, bool, error) {
+		for _, s := range sockets {
+			if s.Local == l && s.Remote == r {
+				return s, true, nil
+			}
+		}
+		return sockdiag.Socket{}, false, nil
+	}
 	var found []Reset
-	w := newResetWatch(log.NewNopLogger(), func(r Reset) { found = append(found, r) }, func() ([]sockdiag.Socket, error) { return sockets, nil })
+	w := newResetWatch(log.NewNopLogger(), func(r Reset) { found = append(found, r) }, lookup)
 	at := time.Unix(1700000000, 0)
 	rst := segment{at: at, src: local, dst: remote, flags: tcpRST, seq: 7, outgoing: true}
 	refused := segment{src: netip.MustParseAddrPort("198.18.0.1:9999"), dst: netip.MustParseAddrPort("198.18.0.2:41000"), flags: tcpRST | tcpACK, outgoing: true}
 	incoming := segment{src: remote, dst: local, flags: tcpRST}
 	otherPort := segment{src: netip.MustParseAddrPort("198.18.0.1:30005"), dst: remote, flags: tcpRST, outgoing: true}
-	for _, s := range []segment{rst, refused, incoming, otherPort} {
+	established := segment{src: netip.MustParseAddrPort("198.18.0.1:30006"), dst: remote, flags: tcpRST, outgoing: true}
+	for _, s := range []segment{rst, refused, incoming, otherPort, established} {
 		w.deliver(s)
 	}
 	close(w.pending)
@@ -33,15 +45,17 @@ func TestResetWatchJudgesBySYNSentSocket(t *testing.T) {
 	if len(found) != 1 || found[0] != want {
 		t.Fatalf("found %+v, want only %+v", found, want)
 	}
-	if w.Seen() != 2 {
-		t.Errorf("Seen() = %d, want the 2 outgoing resets without ACK", w.Seen())
+	if w.Seen() != 3 {
+		t.Errorf("Seen() = %d, want the 3 outgoing resets without ACK", w.Seen())
 	}
 }
 
 // A failing sock_diag judges nothing rather than guess.
 func TestResetWatchWithoutSockDiagInventsNothing(t *testing.T) {
 	var found int
-	w := newResetWatch(log.NewNopLogger(), func(Reset) { found++ }, func() ([]sockdiag.Socket, error) { return nil, errors.New("no netlink") })
+	w := newResetWatch(log.NewNopLogger(), func(Reset) { found++ }, func(netip.AddrPort, netip.AddrPort) (sockdiag.Socket, bool, error) {
+		return sockdiag.Socket{}, false, errors.New("no netlink")
+	})
 	w.deliver(segment{src: netip.MustParseAddrPort("198.18.0.1:30004"), dst: netip.MustParseAddrPort("198.18.0.2:80"), flags: tcpRST, outgoing: true})
 	close(w.pending)
 	w.check()
