@@ -136,7 +136,6 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 		// one's exit status says nothing.
 		_ = cmd.Process.Kill()
 		<-exited //nolint:errcheck // the status of a killed process, above
-
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
