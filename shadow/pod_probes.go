@@ -82,11 +82,27 @@ func (p *Pods) containerProbe(pod *corev1.Pod, c corev1.Container, typ ProbeType
 	}
 	probe := Probe{Key: key, Spec: sched, Run: run, Identity: fmt.Sprintf("%s|%s|%s", pod.Status.PodIP, identity, m.KubeletVersion)}
 	if resolveErr == nil {
-		// A host name (httpGet.host) is resolved per probe: no address
-		// to know it by.
-		probe.Target, _ = netip.ParseAddrPort(req.Target)
+		probe.Target = probeTarget(m, pod.Status.PodIP, port)
 	}
 	return probe, nil
+}
+
+// probeTarget is the address kubelet connects to: the handler's host
+// (httpGet.host, tcpSocket.host) when it sets one, else the pod IP. None
+// for a host name, which is resolved on each probe.
+func probeTarget(m config.Module, podIP string, port int) netip.AddrPort {
+	host := podIP
+	switch {
+	case m.HTTP != nil && m.HTTP.Host != "":
+		host = m.HTTP.Host
+	case m.TCP != nil && m.TCP.Host != "":
+		host = m.TCP.Host
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || port <= 0 || port > 65535 {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(addr.Unmap(), uint16(port))
 }
 
 // modulePort is the port the probe's handler names.
