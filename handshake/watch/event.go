@@ -35,7 +35,7 @@ type Event struct {
 	Owner         Owner // zero when the far end is no probe target of this node
 	PortClass     string
 	NodePort      NodePortState
-	Services      []string // owners of the allocated NodePort, when known
+	Owners        []string // the allocated NodePort's owners, as the collector names them
 	Resets        []handshake.Reset
 	More          int // resets past maxTimeline
 }

@@ -282,7 +282,7 @@ func assertLast(t *testing.T, w *watch.Watch) {
 		t.Fatalf("last source port: %v, want one series", last)
 	}
 	for labels, port := range last {
-		if port < poisonedLo || port > poisonedHi || !strings.Contains(labels, `nodeport="true"`) || !strings.Contains(labels, `service="default/foo"`) {
+		if port < poisonedLo || port > poisonedHi || !strings.Contains(labels, `nodeport="true"`) || !strings.Contains(labels, `owner="default/foo"`) {
 			t.Errorf("last source port %v%s, want a poisoned port, an allocated NodePort of default/foo", port, labels)
 		}
 	}

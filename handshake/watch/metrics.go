@@ -16,8 +16,8 @@ var (
 		ownerLabels, nil)
 	lastPortDesc = prometheus.NewDesc("kubeprobe_node_handshakes_reset_after_synack_last_source_port",
 		"The local source port of the last reset after SYN-ACK, with its owner's labels; nodeport is true when it is an allocated NodePort "+
-			"(service names its Services), false when not, unknown without a NodePort source.",
-		append(clone(ownerLabels), "nodeport", "service"), nil)
+			"(owner names its owners as the NodePort sources do: a Service namespace/name, IPVS ADDRESS, --nodeport.static), false when not, unknown without a NodePort source.",
+		append(clone(ownerLabels), "nodeport", "owner"), nil)
 	lastTimeDesc = prometheus.NewDesc("kubeprobe_node_handshakes_reset_after_synack_last_timestamp_seconds",
 		"When the last reset after SYN-ACK of this node's own handshakes left, in seconds since the epoch.", nil, nil)
 	seenDesc = prometheus.NewDesc("kubeprobe_node_handshakes_watch_resets_seen_total",
@@ -48,7 +48,7 @@ func (w *Watch) Collect(ch chan<- prometheus.Metric) {
 	if e := w.last; e != nil {
 		o := e.Owner
 		ch <- prometheus.MustNewConstMetric(lastPortDesc, prometheus.GaugeValue, float64(e.Local.Port()),
-			o.Namespace, o.Pod, o.Container, o.Probe, e.PortClass, string(e.NodePort), strings.Join(e.Services, ","))
+			o.Namespace, o.Pod, o.Container, o.Probe, e.PortClass, string(e.NodePort), strings.Join(e.Owners, ","))
 		ch <- prometheus.MustNewConstMetric(lastTimeDesc, prometheus.GaugeValue, float64(e.Last().UnixNano())/1e9)
 	}
 	if w.source != nil {

@@ -19,10 +19,10 @@ func (e *Event) SourcePort() string {
 	port := e.Local.Port()
 	switch e.NodePort {
 	case NodePortAllocated:
-		if len(e.Services) == 0 {
+		if len(e.Owners) == 0 {
 			return fmt.Sprintf("source port %d, an allocated NodePort", port)
 		}
-		return fmt.Sprintf("source port %d, an allocated NodePort (Service %s)", port, strings.Join(e.Services, ", "))
+		return fmt.Sprintf("source port %d, an allocated NodePort (%s)", port, strings.Join(e.Owners, ", "))
 	case NodePortFree:
 		return fmt.Sprintf("source port %d, not an allocated NodePort", port)
 	}

@@ -83,7 +83,7 @@ func (w *Watch) Observe(r handshake.Reset) {
 	}
 	e := &Event{ID: w.nextID, Local: r.Local, Remote: r.Remote, Owner: owner, PortClass: class}
 	w.nextID++
-	e.NodePort, e.Services = w.nodePort(r.Local.Port())
+	e.NodePort, e.Owners = w.nodePort(r.Local.Port())
 	e.add(r)
 	w.last = e
 	w.recent = append(w.recent, e)
@@ -128,7 +128,7 @@ func (w *Watch) Recent() []Event {
 	for _, e := range w.recent {
 		c := *e
 		c.Resets = slices.Clone(e.Resets)
-		c.Services = slices.Clone(e.Services)
+		c.Owners = slices.Clone(e.Owners)
 		out = append(out, c)
 	}
 	slices.SortStableFunc(out, func(a, b Event) int { return b.Last().Compare(a.Last()) })

@@ -53,11 +53,11 @@ func TestWatchAttributesAndKeepsEvents(t *testing.T) {
 
 	got := values(t, w)
 	for series, v := range map[string]float64{
-		`kubeprobe_node_handshakes_reset_after_synack_total{container="nginx",namespace="default",pod="nginx-1",probe="liveness,readiness",remote_port_class=""}`:                                                  3,
-		`kubeprobe_node_handshakes_reset_after_synack_total{container="",namespace="",pod="",probe="",remote_port_class="well_known"}`:                                                                             1,
-		`kubeprobe_node_handshakes_reset_after_synack_total{container="",namespace="",pod="",probe="",remote_port_class="registered"}`:                                                                             0,
-		`kubeprobe_node_handshakes_reset_after_synack_last_source_port{container="nginx",namespace="default",nodeport="true",pod="nginx-1",probe="liveness,readiness",remote_port_class="",service="default/foo"}`: 30004,
-		`kubeprobe_node_handshakes_reset_after_synack_last_timestamp_seconds{}`:                                                                                                                                    1700000003,
+		`kubeprobe_node_handshakes_reset_after_synack_total{container="nginx",namespace="default",pod="nginx-1",probe="liveness,readiness",remote_port_class=""}`:                                                3,
+		`kubeprobe_node_handshakes_reset_after_synack_total{container="",namespace="",pod="",probe="",remote_port_class="well_known"}`:                                                                           1,
+		`kubeprobe_node_handshakes_reset_after_synack_total{container="",namespace="",pod="",probe="",remote_port_class="registered"}`:                                                                           0,
+		`kubeprobe_node_handshakes_reset_after_synack_last_source_port{container="nginx",namespace="default",nodeport="true",owner="default/foo",pod="nginx-1",probe="liveness,readiness",remote_port_class=""}`: 30004,
+		`kubeprobe_node_handshakes_reset_after_synack_last_timestamp_seconds{}`:                                                                                                                                  1700000003,
 	} {
 		if got[series] != v {
 			t.Errorf("%s = %v, want %v", series, got[series], v)
@@ -71,7 +71,7 @@ func TestWatchAttributesAndKeepsEvents(t *testing.T) {
 		t.Fatalf("recent = %+v, want the nginx connect (3 resets) and the other", recent)
 	}
 	text := recent[0].Text()
-	for _, s := range []string{"kubelet's liveness,readiness probe of default/nginx-1", "source port 30004, an allocated NodePort (Service default/foo)", "+3.000s"} {
+	for _, s := range []string{"kubelet's liveness,readiness probe of default/nginx-1", "source port 30004, an allocated NodePort (default/foo)", "+3.000s"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the event's text lacks %q:\n%s", s, text)
 		}

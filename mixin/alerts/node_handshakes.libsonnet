@@ -8,10 +8,12 @@ local whose = std.join('', [
   "{{ if $labels.pod }}kubelet's {{ $labels.probe }} probe of {{ $labels.namespace }}/{{ $labels.pod }} (container {{ $labels.container }})",
   '{{ else }}a handshake of a process on the node to a {{ $labels.remote_port_class }} port, which no probe of its pods targets,{{ end }}',
 ]);
-// The source port, told apart as an allocated NodePort.
+// The source port, told apart as an allocated NodePort and named by its
+// owner as the NodePort sources name it: a Service (namespace/name), an
+// IPVS service, --nodeport.static.
 local sourcePort = std.join('', [
   'from source port {{ $value }}',
-  '{{ if eq $labels.nodeport "true" }}, an allocated NodePort{{ with $labels.service }} (Service {{ . }}){{ end }}',
+  '{{ if eq $labels.nodeport "true" }}, an allocated NodePort{{ with $labels.owner }} ({{ . }}){{ end }}',
   '{{ else if eq $labels.nodeport "false" }}, which is not an allocated NodePort (a hostPort, a firewall rule or another owner)',
   '{{ end }}',
 ]);
@@ -30,7 +32,7 @@ local sourcePort = std.join('', [
             alert: 'KubeprobeNodeHandshakeResetAfterSynAck',
             expr: |||
               kubeprobe_node_handshakes_reset_after_synack_last_source_port{%(kubeprobeSelector)s}
-              and ignoring (namespace, pod, container, probe, remote_port_class, nodeport, service)
+              and ignoring (namespace, pod, container, probe, remote_port_class, nodeport, owner)
               (time() - kubeprobe_node_handshakes_reset_after_synack_last_timestamp_seconds{%(kubeprobeSelector)s} < %(nodeHandshakeResetWindowSeconds)d)
             ||| % $._config,
             'for': $._config.nodeHandshakeResetFor,
