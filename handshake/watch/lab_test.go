@@ -211,7 +211,10 @@ func httpProbe(port int) corev1.Probe {
 // is judged.
 func kubeletProbes(t *testing.T) {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2500 * time.Millisecond}
+	// The dialer's timeout is the client's: Go's transport finishes a dial
+	// its request gave up on, and its SYNs would be reset after the count.
+	dialer := &net.Dialer{Timeout: 2500 * time.Millisecond}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext}, Timeout: 2500 * time.Millisecond}
 	defer client.CloseIdleConnections()
 	var wg sync.WaitGroup
 	for _, far := range []netip.AddrPort{webA, webB, other} {
