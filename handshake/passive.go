@@ -87,7 +87,7 @@ func newResetWatch(logger log.Logger, found func(Reset), lookup lookupFunc) *Res
 
 // Sync returns once every reset the kernel had queued for the watch when
 // Sync was called has been judged (or after the capture's sync timeout):
-// what a test waits for before it counts.
+// what a test waits for before it counts. Not after Close.
 func (w *ResetWatch) Sync() {
 	if w.capture != nil {
 		w.capture.sync()
