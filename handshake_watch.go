@@ -58,6 +58,15 @@ func startWatch(f watchFlags, pods *shadow.Pods, node *collector.Collector, reg 
 	}
 	counts.Attach(resets)
 	reg.MustRegister(counts)
+	if pods != nil {
+		// Dropped SYN-ACKs are told for the probe targets only: following
+		// every SYN-ACK of the node would cost what the watch saves.
+		pods.OnTargets(func(targets []netip.AddrPort) {
+			if err := resets.Follow(targets); err != nil {
+				level.Warn(logger).Log("msg", "The watch cannot follow the SYN-ACKs of this node's probe targets; dropped ones go untold", "err", err)
+			}
+		})
+	}
 	if pods == nil {
 		level.Info(logger).Log("msg", "Watching the node's handshakes; without --shadow.pods its resets are counted by remote port class, not by pod probe")
 	} else {

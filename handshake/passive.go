@@ -18,13 +18,16 @@ import (
 // what overflows the capture's buffer.
 const pendingResets = 1024
 
-// Reset is a handshake of a process of this host that ended with this
-// host resetting the SYN-ACK: a RST left for a 4-tuple whose local socket
-// was still in SYN_SENT, so the SYN-ACK never reached it.
+// Reset is a handshake of a process of this host whose SYN-ACK this host
+// took from it: Outcome ResetAfterSYNACK when a RST left for a 4-tuple
+// whose local socket was still in SYN_SENT; SYNACKDropped when a
+// SYN-ACK from a far end the watch follows arrived and, a moment later,
+// its socket still waited in SYN_SENT with no RST sent.
 type Reset struct {
-	At            time.Time // when the RST left
+	Outcome       Outcome
+	At            time.Time // when the RST left, or the SYN-ACK arrived
 	Local, Remote netip.AddrPort
-	Segment       string // the RST as tcpdump prints it
+	Segment       string // the segment as tcpdump prints it
 }
 
 // ResetWatch is the passive watch of the node's own handshakes: an
@@ -44,6 +47,9 @@ type ResetWatch struct {
 	overflow atomic.Uint64
 	done     chan struct{}
 	warned   atomic.Bool
+
+	following synackFollow // the SYN-ACKs of the far ends followed
+	awaiting  map[fourTuple]queued // SYN-ACKs to judge, owned by check
 }
 
 // WatchResets starts the watch; found is called, from the watch's own
@@ -66,6 +72,7 @@ func WatchResets(logger log.Logger, found func(Reset)) (*ResetWatch, error) {
 	}
 	w := newResetWatch(logger, found, diag.FindTCP)
 	w.capture, w.closeFn = c, diag.Close
+	w.following.install = c.setFilter
 	go c.run(w.deliver)
 	go w.check()
 	return w, nil
@@ -76,13 +83,15 @@ func WatchResets(logger log.Logger, found func(Reset)) (*ResetWatch, error) {
 type queued struct {
 	segment
 	flushed chan struct{}
+	read    time.Time // when a SYN-ACK followed was read
 }
 
 // lookupFunc finds the TCP socket of a 4-tuple: sockdiag.Conn.FindTCP.
 type lookupFunc func(local, remote netip.AddrPort) (sockdiag.Socket, bool, error)
 
 func newResetWatch(logger log.Logger, found func(Reset), lookup lookupFunc) *ResetWatch {
-	return &ResetWatch{log: logger, found: found, lookup: lookup, pending: make(chan queued, pendingResets), done: make(chan struct{})}
+	return &ResetWatch{log: logger, found: found, lookup: lookup, pending: make(chan queued, pendingResets), done: make(chan struct{}),
+		awaiting: map[fourTuple]queued{}}
 }
 
 // Sync returns once every reset the kernel had queued for the watch when
@@ -127,10 +136,13 @@ func (w *ResetWatch) Dropped() uint64 {
 // deliver runs on the capture's reader: it queues outgoing resets and
 // never blocks on the lookups.
 func (w *ResetWatch) deliver(s segment) {
-	if !s.outgoing || !s.isRST() || s.has(tcpACK) {
+	followed := !s.outgoing && s.isSYNACK() && !s.isRST()
+	if !followed && (!s.outgoing || !s.isRST() || s.has(tcpACK)) {
 		return // the kernel's filter passes only these; a second look costs nothing
 	}
-	w.seen.Add(1)
+	if !followed {
+		w.seen.Add(1)
+	}
 	select {
 	case w.pending <- queued{segment: s}:
 	default:
@@ -138,16 +150,37 @@ func (w *ResetWatch) deliver(s segment) {
 	}
 }
 
-// check judges the queued resets one by one, in the order they left.
+// check judges the queued resets one by one, in the order they left,
+// and the SYN-ACKs followed once they are synackSettle old.
 func (w *ResetWatch) check() {
 	defer close(w.done)
-	for q := range w.pending {
-		if q.flushed != nil {
-			close(q.flushed)
-			continue
+	tick := time.NewTicker(synackSettle)
+	defer tick.Stop()
+	for {
+		select {
+		case q, ok := <-w.pending:
+			if !ok {
+				return
+			}
+			w.handle(q)
+		case now := <-tick.C:
+			w.judgeSYNACKs(now)
 		}
+	}
+}
+
+func (w *ResetWatch) handle(q queued) {
+	switch {
+	case q.flushed != nil:
+		w.judgeSYNACKs(time.Now().Add(synackSettle))
+		close(q.flushed)
+	case q.isSYNACK():
+		w.await(q)
+	default:
+		// The SYN-ACK this reset answered was not dropped: reset.
+		delete(w.awaiting, fourTuple{q.src, q.dst})
 		if w.synSent(q.src, q.dst) {
-			w.found(Reset{At: q.at, Local: q.src, Remote: q.dst, Segment: q.String()})
+			w.found(Reset{Outcome: ResetAfterSYNACK, At: q.at, Local: q.src, Remote: q.dst, Segment: q.String()})
 		}
 	}
 }

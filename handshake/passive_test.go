@@ -41,7 +41,7 @@ func TestResetWatchJudgesBySYNSentSocket(t *testing.T) {
 	}
 	close(w.pending)
 	w.check()
-	want := Reset{At: at, Local: local, Remote: remote, Segment: "198.18.0.1:30004 > 198.18.0.2:8080 [R] seq 7"}
+	want := Reset{Outcome: ResetAfterSYNACK, At: at, Local: local, Remote: remote, Segment: "198.18.0.1:30004 > 198.18.0.2:8080 [R] seq 7"}
 	if len(found) != 1 || found[0] != want {
 		t.Fatalf("found %+v, want only %+v", found, want)
 	}
@@ -61,5 +61,32 @@ func TestResetWatchWithoutSockDiagInventsNothing(t *testing.T) {
 	w.check()
 	if found != 0 {
 		t.Fatalf("found %d resets without a socket list", found)
+	}
+}
+
+// A SYN-ACK followed is dropped when its socket still waits in SYN_SENT
+// and no RST answered it; reset when one did; neither when the socket got
+// it (established).
+func TestResetWatchTellsADroppedSYNACK(t *testing.T) {
+	remote := netip.MustParseAddrPort("198.18.0.2:8080")
+	dropped, reset, fine := netip.MustParseAddrPort("198.18.0.1:30004"), netip.MustParseAddrPort("198.18.0.1:30005"), netip.MustParseAddrPort("198.18.0.1:30006")
+	states := map[netip.AddrPort]uint8{dropped: sockdiag.StateSynSent, reset: sockdiag.StateSynSent, fine: sockdiag.StateEstablished}
+	lookup := func(l, r netip.AddrPort) (sockdiag.Socket, bool, error) {
+		st, ok := states[l]
+		return sockdiag.Socket{State: st, Local: l, Remote: r}, ok && r == remote, nil
+	}
+	var found []Reset
+	w := newResetWatch(log.NewNopLogger(), func(r Reset) { found = append(found, r) }, lookup)
+	for _, local := range []netip.AddrPort{dropped, reset, fine} {
+		w.deliver(segment{src: remote, dst: local, flags: tcpSYN | tcpACK})
+	}
+	w.deliver(segment{src: reset, dst: remote, flags: tcpRST, outgoing: true})
+	go w.check()
+	w.Sync()
+	close(w.pending)
+	<-w.done
+	if len(found) != 2 || found[0].Outcome != ResetAfterSYNACK || found[0].Local != reset ||
+		found[1].Outcome != SYNACKDropped || found[1].Local != dropped {
+		t.Fatalf("found %+v, want the reset one reset and the dropped one dropped", found)
 	}
 }

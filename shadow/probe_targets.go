@@ -20,10 +20,18 @@ type probeTargets struct {
 	mu      sync.RWMutex
 	byGroup map[string][]Probe
 	byAddr  map[netip.AddrPort][]ProbeRef
+
+	notifyMu sync.Mutex // one notification at a time, each with the latest set
+	notify   func([]netip.AddrPort)
 }
 
 // set replaces a pod's probes; nil removes the pod.
 func (x *probeTargets) set(group string, probes []Probe) {
+	x.rebuild(group, probes)
+	x.notifyLatest()
+}
+
+func (x *probeTargets) rebuild(group string, probes []Probe) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.byGroup == nil {
@@ -48,6 +56,25 @@ func (x *probeTargets) set(group string, probes []Probe) {
 	}
 }
 
+// notifyLatest hands the subscriber the targets as they are now.
+func (x *probeTargets) notifyLatest() {
+	x.notifyMu.Lock()
+	defer x.notifyMu.Unlock()
+	if x.notify != nil {
+		x.notify(x.addresses())
+	}
+}
+
+func (x *probeTargets) addresses() []netip.AddrPort {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]netip.AddrPort, 0, len(x.byAddr))
+	for a := range x.byAddr {
+		out = append(out, a)
+	}
+	return out
+}
+
 func (x *probeTargets) at(remote netip.AddrPort) []ProbeRef {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -68,4 +95,14 @@ func sortRefs(refs []ProbeRef) {
 // readiness and liveness probes share a port. None for any other address.
 func (p *Pods) ProbesAt(remote netip.AddrPort) []ProbeRef {
 	return p.targets.at(netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port()))
+}
+
+// OnTargets calls fn with the addresses every probe of this node's pods
+// connects to, at once and again whenever they change; fn runs on the
+// pod watch's goroutine, one call at a time.
+func (p *Pods) OnTargets(fn func([]netip.AddrPort)) {
+	p.targets.notifyMu.Lock()
+	p.targets.notify = fn
+	p.targets.notifyMu.Unlock()
+	p.targets.notifyLatest()
 }

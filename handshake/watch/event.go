@@ -31,6 +31,7 @@ type Owner struct {
 // it.
 type Event struct {
 	ID            int64
+	Outcome       handshake.Outcome // ResetAfterSYNACK or SYNACKDropped
 	Local, Remote netip.AddrPort
 	Owner         Owner // zero when the far end is no probe target of this node
 	PortClass     string

@@ -42,12 +42,13 @@ const (
 	requestsEach = 8
 )
 
-// The lab's three far ends: two pod probe targets over IPv4 (web-b's
-// readiness and liveness probes share a port) and an IPv6 server no probe
-// of this node targets.
+// The lab's four far ends: three pod probe targets over IPv4 (web-b's
+// readiness and liveness probes share a port; web-c's SYN-ACKs are dropped
+// rather than reset) and an IPv6 server no probe of this node targets.
 var (
 	webA  = netip.MustParseAddrPort("198.18.0.2:8080")
 	webB  = netip.MustParseAddrPort("198.18.0.2:8081")
+	webC  = netip.MustParseAddrPort("198.18.0.2:8082")
 	other = netip.MustParseAddrPort("[2001:db8::2]:9000")
 )
 
@@ -55,11 +56,12 @@ var (
 // connection per request, kernel-chosen ports) probes the pods while most
 // of the source ports are poisoned. Every reset the wire shows (each
 // iptables rule's own count) is counted, on the right probe, and no more:
-// the resets of refused connections to the node do not count. With the
-// fix (the poisoned ports reserved), none.
+// the resets of refused connections to the node do not count. So is every
+// SYN-ACK a rule drops for a probe target. With the fix (the poisoned
+// ports reserved), none.
 func TestWatchCountsKubeletsResetsAfterSYNACK(t *testing.T) {
 	netlab.Run(t, poison, func(t *testing.T, l *netlab.Lab) {
-		for _, addr := range []netip.AddrPort{webA, webB, other} {
+		for _, addr := range farEnds {
 			serveHTTP(t, l, addr)
 		}
 		w, resets := startWatch(t)
@@ -69,8 +71,10 @@ func TestWatchCountsKubeletsResetsAfterSYNACK(t *testing.T) {
 		resets.Sync()
 		wire := rejected(t)
 		t.Logf("resets on the wire: %v; watch saw %d outgoing resets", wire, resets.Seen())
-		if wire[webA.Port()] == 0 || wire[webB.Port()] == 0 || wire[other.Port()] == 0 {
-			t.Fatalf("the poisoned ports were not hit for every far end (%v): the lab did not replay the incident", wire)
+		for _, far := range farEnds {
+			if wire[far.Port()] == 0 {
+				t.Fatalf("the poisoned ports were not hit for every far end (%v): the lab did not replay the incident", wire)
+			}
 		}
 		want := map[string]float64{
 			series("default", "web-a", "web", "readiness", ""):          float64(wire[webA.Port()]),
@@ -79,7 +83,13 @@ func TestWatchCountsKubeletsResetsAfterSYNACK(t *testing.T) {
 			series("", "", "", "", watch.WellKnown):                     0,
 			series("", "", "", "", watch.Dynamic):                       0,
 		}
-		assertCounts(t, w, want)
+		wantDropped := map[string]float64{
+			series("default", "web-c", "web", "readiness", ""): float64(wire[webC.Port()]),
+			series("", "", "", "", watch.Registered):           0,
+			series("", "", "", "", watch.WellKnown):            0,
+			series("", "", "", "", watch.Dynamic):              0,
+		}
+		assertCounts(t, w, want, wantDropped)
 		assertLast(t, w)
 
 		// The fix: the poisoned ports reserved, as `kubeprobe_exporter
@@ -92,31 +102,39 @@ func TestWatchCountsKubeletsResetsAfterSYNACK(t *testing.T) {
 		if after := rejected(t); fmt.Sprint(after) != fmt.Sprint(wire) {
 			t.Errorf("with the fix, the wire still shows resets: %v, before %v", after, wire)
 		}
-		assertCounts(t, w, want)
+		assertCounts(t, w, want, wantDropped)
 	})
 }
+
+var farEnds = []netip.AddrPort{webA, webB, webC, other}
 
 // poison narrows the node's ephemeral range and resets SYN-ACKs to most of
 // it, one rule per far end so that each one's resets are counted apart.
 func poison(t *testing.T, l *netlab.Lab) {
 	l.Sysctl(t, l.Node, "net.ipv4.ip_local_port_range", portRange)
-	for _, far := range []netip.AddrPort{webA, webB, other} {
+	// The pods answer each SYN once, and retransmit no SYN-ACK of their
+	// own: once the client gives up no SYN-ACK is left on the wire.
+	l.Sysctl(t, l.Pod, "net.ipv4.tcp_synack_retries", "0")
+	for _, far := range farEnds {
 		ipt := "iptables"
 		if far.Addr().Is6() {
 			ipt = "ip6tables"
 		}
-		l.Exec(t, l.Node, ipt, "-A", "INPUT", "!", "-i", "lo", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
-			"--sport", strconv.Itoa(int(far.Port())), "--dport", fmt.Sprintf("%d:%d", poisonedLo, poisonedHi),
-			"-j", "REJECT", "--reject-with", "tcp-reset")
+		target := []string{"REJECT", "--reject-with", "tcp-reset"}
+		if far == webC {
+			target = []string{"DROP"}
+		}
+		l.Exec(t, l.Node, append([]string{ipt, "-A", "INPUT", "!", "-i", "lo", "-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+			"--sport", strconv.Itoa(int(far.Port())), "--dport", fmt.Sprintf("%d:%d", poisonedLo, poisonedHi), "-j"}, target...)...)
 	}
 }
 
-// rejected reads each rule's packet count: the resets the wire shows, by
-// the far end's port.
+// rejected reads each rule's packet count: the SYN-ACKs reset or dropped
+// on the wire, by the far end's port.
 func rejected(t *testing.T) map[uint16]int {
 	t.Helper()
 	counts := map[uint16]int{}
-	rule := regexp.MustCompile(`^\s*(\d+)\s+\d+\s+REJECT\b.*\bspt:(\d+)\b`)
+	rule := regexp.MustCompile(`^\s*(\d+)\s+\d+\s+(?:REJECT|DROP)\b.*\bspt:(\d+)\b`)
 	for _, ipt := range []string{"iptables", "ip6tables"} {
 		out, err := execOutput(ipt, "-L", "INPUT", "-v", "-x", "-n")
 		if err != nil {
@@ -142,6 +160,7 @@ func startWatch(t *testing.T) (*watch.Watch, *handshake.ResetWatch) {
 	client := fake.NewSimpleClientset(
 		labPod("web-a", 8080, httpProbe(8080), corev1.Probe{}),
 		labPod("web-b", 8081, httpProbe(8081), httpProbe(8081)),
+		labPod("web-c", 8082, httpProbe(8082), corev1.Probe{}),
 	)
 	m := shadow.NewManager(ctx, clock.RealClock{})
 	pods := shadow.NewPods(m, client.CoreV1().Pods(""), client, "lab-node", config.DefaultKubeletVersion,
@@ -157,6 +176,11 @@ func startWatch(t *testing.T) (*watch.Watch, *handshake.ResetWatch) {
 	}
 	t.Cleanup(func() { resets.Close() })
 	w.Attach(resets)
+	pods.OnTargets(func(targets []netip.AddrPort) {
+		if err := resets.Follow(targets); err != nil {
+			t.Error(err)
+		}
+	})
 	return w, resets
 }
 
@@ -217,7 +241,7 @@ func kubeletProbes(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext}, Timeout: 2500 * time.Millisecond}
 	defer client.CloseIdleConnections()
 	var wg sync.WaitGroup
-	for _, far := range []netip.AddrPort{webA, webB, other} {
+	for _, far := range farEnds {
 		for range requestsEach {
 			wg.Add(1)
 			go func() {
@@ -267,12 +291,17 @@ func series(namespace, pod, container, probe, class string) string {
 	return fmt.Sprintf(`{container=%q,namespace=%q,pod=%q,probe=%q,remote_port_class=%q}`, container, namespace, pod, probe, class)
 }
 
-// assertCounts checks the counter's series, all of them.
-func assertCounts(t *testing.T, w *watch.Watch, want map[string]float64) {
+// assertCounts checks the counters' series, all of them.
+func assertCounts(t *testing.T, w *watch.Watch, resets, dropped map[string]float64) {
 	t.Helper()
-	got := gather(t, w)["kubeprobe_node_handshakes_reset_after_synack_total"]
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("kubeprobe_node_handshakes_reset_after_synack_total:\n got %v\nwant %v", got, want)
+	families := gather(t, w)
+	for name, want := range map[string]map[string]float64{
+		"kubeprobe_node_handshakes_reset_after_synack_total": resets,
+		"kubeprobe_node_handshakes_synack_dropped_total":     dropped,
+	} {
+		if got := families[name]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s:\n got %v\nwant %v", name, got, want)
+		}
 	}
 }
 

@@ -14,6 +14,10 @@ var (
 			"one per reset. namespace, pod, container and probe name the container probe of this node the far end is the target of; "+
 			"remote_port_class (well_known, registered, dynamic) the far end's port where it is none.",
 		ownerLabels, nil)
+	droppedSYNACKDesc = prometheus.NewDesc("kubeprobe_node_handshakes_synack_dropped_total",
+		"SYN-ACKs from the probe targets of this node's pods (--shadow.pods) that arrived and were dropped on this host: a moment later the socket still waited in SYN_SENT, "+
+			"and no RST had answered them. One per SYN-ACK; labels as for kubeprobe_node_handshakes_reset_after_synack_total.",
+		ownerLabels, nil)
 	lastPortDesc = prometheus.NewDesc("kubeprobe_node_handshakes_reset_after_synack_last_source_port",
 		"The local source port of the last reset after SYN-ACK, with its owner's labels; nodeport is true when it is an allocated NodePort "+
 			"(owner names its owners as the NodePort sources do: a Service namespace/name, IPVS ADDRESS, --nodeport.static), false when not, unknown without a NodePort source.",
@@ -30,7 +34,7 @@ func clone(s []string) []string { return append([]string(nil), s...) }
 
 // Describe implements prometheus.Collector.
 func (w *Watch) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{resetsDesc, lastPortDesc, lastTimeDesc, seenDesc, droppedDesc} {
+	for _, d := range []*prometheus.Desc{resetsDesc, droppedSYNACKDesc, lastPortDesc, lastTimeDesc, seenDesc, droppedDesc} {
 		ch <- d
 	}
 }
@@ -44,6 +48,12 @@ func (w *Watch) Collect(ch chan<- prometheus.Metric) {
 	}
 	for c, n := range w.byClass {
 		ch <- prometheus.MustNewConstMetric(resetsDesc, prometheus.CounterValue, float64(n), "", "", "", "", c)
+	}
+	for o, n := range w.dropped {
+		ch <- prometheus.MustNewConstMetric(droppedSYNACKDesc, prometheus.CounterValue, float64(n), o.Namespace, o.Pod, o.Container, o.Probe, "")
+	}
+	for c, n := range w.droppedBy {
+		ch <- prometheus.MustNewConstMetric(droppedSYNACKDesc, prometheus.CounterValue, float64(n), "", "", "", "", c)
 	}
 	if e := w.last; e != nil {
 		o := e.Owner

@@ -37,8 +37,10 @@ type Watch struct {
 
 	mu         sync.Mutex
 	source     Source
-	attributed map[Owner]uint64
+	attributed map[Owner]uint64 // resets after SYN-ACK
 	byClass    map[string]uint64
+	dropped    map[Owner]uint64 // SYN-ACKs dropped
+	droppedBy  map[string]uint64
 	recent     []*Event // oldest first
 	last       *Event   // the one of the latest reset
 	nextID     int64
@@ -47,9 +49,9 @@ type Watch struct {
 // New returns a Watch with nothing counted.
 func New(opts Options) *Watch {
 	opts.Keep = max(opts.Keep, 1)
-	w := &Watch{opts: opts, attributed: map[Owner]uint64{}, byClass: map[string]uint64{}}
+	w := &Watch{opts: opts, attributed: map[Owner]uint64{}, byClass: map[string]uint64{}, dropped: map[Owner]uint64{}, droppedBy: map[string]uint64{}}
 	for _, c := range PortClasses {
-		w.byClass[c] = 0
+		w.byClass[c], w.droppedBy[c] = 0, 0
 	}
 	return w
 }
@@ -61,7 +63,7 @@ func (w *Watch) Attach(s Source) {
 	w.source = s
 }
 
-// Observe counts one reset after SYN-ACK.
+// Observe counts one reset after SYN-ACK, or one SYN-ACK dropped.
 func (w *Watch) Observe(r handshake.Reset) {
 	var owner Owner
 	if w.opts.Targets != nil {
@@ -69,36 +71,55 @@ func (w *Watch) Observe(r handshake.Reset) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	class := ""
-	if owner == (Owner{}) {
-		class = portClass(r.Remote.Port())
-		w.byClass[class]++
-	} else {
-		w.attributed[owner]++
-	}
+	class := w.count(r.Outcome, owner, r.Remote.Port())
 	if e := w.event(r); e != nil {
 		e.add(r)
-		w.last = e
+		w.setLast(e)
 		return
 	}
-	e := &Event{ID: w.nextID, Local: r.Local, Remote: r.Remote, Owner: owner, PortClass: class}
+	e := &Event{ID: w.nextID, Outcome: r.Outcome, Local: r.Local, Remote: r.Remote, Owner: owner, PortClass: class}
 	w.nextID++
 	e.NodePort, e.Owners = w.nodePort(r.Local.Port())
 	e.add(r)
-	w.last = e
+	w.setLast(e)
 	w.recent = append(w.recent, e)
 	if len(w.recent) > w.opts.Keep {
 		w.recent = slices.Delete(w.recent, 0, len(w.recent)-w.opts.Keep)
 	}
 }
 
-// event is the kept event r continues: the same 4-tuple, shortly after.
+// count counts r in its counter and returns its port class, empty for a
+// probe's. Called with mu held.
+func (w *Watch) count(outcome handshake.Outcome, owner Owner, remotePort uint16) string {
+	owned, byClass := w.attributed, w.byClass
+	if outcome == handshake.SYNACKDropped {
+		owned, byClass = w.dropped, w.droppedBy
+	}
+	if owner != (Owner{}) {
+		owned[owner]++
+		return ""
+	}
+	class := portClass(remotePort)
+	byClass[class]++
+	return class
+}
+
+// setLast makes e the last reset after SYN-ACK, which the source-port
+// gauge shows; a SYN-ACK dropped is not one.
+func (w *Watch) setLast(e *Event) {
+	if e.Outcome != handshake.SYNACKDropped {
+		w.last = e
+	}
+}
+
+// event is the kept event r continues: the same outcome and 4-tuple,
+// shortly after.
 func (w *Watch) event(r handshake.Reset) *Event {
 	if len(w.recent) == 0 {
 		return nil
 	}
 	for _, e := range slices.Backward(w.recent) {
-		if e.Local == r.Local && e.Remote == r.Remote && r.At.Sub(e.Last()) < sameConnect {
+		if e.Outcome == r.Outcome && e.Local == r.Local && e.Remote == r.Remote && r.At.Sub(e.Last()) < sameConnect {
 			return e
 		}
 	}

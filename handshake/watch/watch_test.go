@@ -44,12 +44,15 @@ func reset(at time.Time, local string, remote netip.AddrPort) handshake.Reset {
 // are one event with a timeline; the last source port is told apart as
 // an allocated NodePort.
 func TestWatchAttributesAndKeepsEvents(t *testing.T) {
-	w := New(Options{Targets: targets, NodePorts: nodePorts, Keep: 2})
+	w := New(Options{Targets: targets, NodePorts: nodePorts, Keep: 3})
 	t0 := time.Unix(1700000000, 0)
 	w.Observe(reset(t0, "198.18.0.1:30004", nginx))
 	w.Observe(reset(t0.Add(time.Second), "198.18.0.1:30004", nginx))
 	w.Observe(reset(t0.Add(2*time.Second), "198.18.0.1:30007", elsewhen))
 	w.Observe(reset(t0.Add(3*time.Second), "198.18.0.1:30004", nginx))
+	dropped := reset(t0.Add(4*time.Second), "198.18.0.1:40000", nginx)
+	dropped.Outcome = handshake.SYNACKDropped
+	w.Observe(dropped)
 
 	got := values(t, w)
 	for series, v := range map[string]float64{
@@ -58,18 +61,24 @@ func TestWatchAttributesAndKeepsEvents(t *testing.T) {
 		`kubeprobe_node_handshakes_reset_after_synack_total{container="",namespace="",pod="",probe="",remote_port_class="registered"}`:                                                                           0,
 		`kubeprobe_node_handshakes_reset_after_synack_last_source_port{container="nginx",namespace="default",nodeport="true",owner="default/foo",pod="nginx-1",probe="liveness,readiness",remote_port_class=""}`: 30004,
 		`kubeprobe_node_handshakes_reset_after_synack_last_timestamp_seconds{}`:                                                                                                                                  1700000003,
+		`kubeprobe_node_handshakes_synack_dropped_total{container="nginx",namespace="default",pod="nginx-1",probe="liveness,readiness",remote_port_class=""}`:                                                    1,
+		`kubeprobe_node_handshakes_synack_dropped_total{container="",namespace="",pod="",probe="",remote_port_class="registered"}`:                                                                               0,
 	} {
 		if got[series] != v {
 			t.Errorf("%s = %v, want %v", series, got[series], v)
 		}
 	}
-	if len(got) != 6 {
-		t.Errorf("%d series, want 6: %v", len(got), got)
+	if len(got) != 10 {
+		t.Errorf("%d series, want 10: %v", len(got), got)
 	}
 	recent := w.Recent()
-	if len(recent) != 2 || recent[0].Local.Port() != 30004 || recent[0].Count() != 3 || recent[1].Remote != elsewhen {
-		t.Fatalf("recent = %+v, want the nginx connect (3 resets) and the other", recent)
+	if len(recent) != 3 || recent[0].Outcome != handshake.SYNACKDropped || recent[1].Local.Port() != 30004 || recent[1].Count() != 3 {
+		t.Fatalf("recent = %+v, want the SYN-ACK dropped and the nginx connect (3 resets)", recent)
 	}
+	if !strings.Contains(recent[0].Text(), "SYN-ACK dropped, seen passively") {
+		t.Errorf("the dropped SYN-ACK's text:\n%s", recent[0].Text())
+	}
+	recent = recent[1:]
 	text := recent[0].Text()
 	for _, s := range []string{"kubelet's liveness,readiness probe of default/nginx-1", "source port 30004, an allocated NodePort (default/foo)", "+3.000s"} {
 		if !strings.Contains(text, s) {
