@@ -48,7 +48,7 @@ type ResetWatch struct {
 	done     chan struct{}
 	warned   atomic.Bool
 
-	following synackFollow // the SYN-ACKs of the far ends followed
+	following synackFollow         // the SYN-ACKs of the far ends followed
 	awaiting  map[fourTuple]queued // SYN-ACKs to judge, owned by check
 }
 
