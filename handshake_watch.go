@@ -25,8 +25,9 @@ func addWatchFlags(cmd *kingpin.CmdClause) watchFlags {
 	return watchFlags{
 		enabled: cmd.Flag("handshakes.watch",
 			"Watch the node's own handshakes passively, kubelet's probes among them: count each SYN-ACK this host answers with a RST while "+
-				"the connecting socket waits in SYN_SENT, attributed to this node's pod probes with --shadow.pods. A second AF_PACKET "+
-				"capture (CAP_NET_RAW) that passes only the resets this host sends.").Bool(),
+				"the connecting socket waits in SYN_SENT, attributed to this node's pod probes with --shadow.pods (which also tells their "+
+				"SYN-ACKs dropped here). A second AF_PACKET capture (CAP_NET_RAW) that passes only the resets this host sends "+
+				"and the SYN-ACKs of those probe targets.").Bool(),
 		keep: cmd.Flag("handshakes.watch.keep", "The resets after SYN-ACK the landing page keeps with their timelines.").Default("10").Int(),
 	}
 }
