@@ -154,8 +154,7 @@ func (w *ResetWatch) deliver(s segment) {
 // and the SYN-ACKs followed once they are synackSettle old.
 func (w *ResetWatch) check() {
 	defer close(w.done)
-	tick := time.NewTicker(synackSettle)
-	defer tick.Stop()
+	var tick <-chan time.Time // nil while no SYN-ACK awaits: an idle watch never wakes
 	for {
 		select {
 		case q, ok := <-w.pending:
@@ -163,8 +162,12 @@ func (w *ResetWatch) check() {
 				return
 			}
 			w.handle(q)
-		case now := <-tick.C:
+		case now := <-tick:
+			tick = nil
 			w.judgeSYNACKs(now)
+		}
+		if tick == nil && len(w.awaiting) > 0 {
+			tick = time.After(synackSettle)
 		}
 	}
 }
