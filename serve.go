@@ -46,6 +46,7 @@ type serveFlags struct {
 	// probeLogs receives the probes' own log lines.
 	probeLogs log.Logger
 	shadow    shadowFlags
+	watch     watchFlags
 }
 
 // addServeCommand adds serve, the default command, and its flags.
@@ -67,6 +68,7 @@ func addServeCommand(app *kingpin.Application) serveFlags {
 	}
 	f.collector = collector.AddFlags(serve)
 	f.shadow = addShadowFlags(serve, f.collector)
+	f.watch = addWatchFlags(serve)
 	return f
 }
 
@@ -98,6 +100,7 @@ func runServe(f serveFlags, logger log.Logger, slogger *slog.Logger) int {
 		return 1
 	}
 	defer e.tracer.Close()
+	defer e.watch.Close()
 	return e.serve(ctx, f, listeners, logger, slogger)
 }
 
@@ -115,6 +118,7 @@ func ownAddresses(listeners []net.Listener) []netip.AddrPort {
 type service struct {
 	probes *prober.Handler
 	tracer *handshake.Tracer
+	watch  nodeWatch
 	server *http.Server
 }
 
@@ -135,13 +139,14 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 	runner := prober.NewRunner(tracer, prober.NewGuard(own), f.probeLogs)
 	knowNodePorts(runner, node)
 	sc := config.NewSafeConfig(registry)
-	shadowed, err := startShadow(ctx, f.shadow, f.collector.Kubeconfig(), sc, *f.configFile, runner, history, registry, logger)
+	shadowed, pods, err := startShadow(ctx, f.shadow, f.collector.Kubeconfig(), sc, *f.configFile, runner, history, registry, logger)
 	if err != nil {
 		return nil, err
 	}
 	if err := sc.Reload(*f.configFile); err != nil {
 		return nil, fmt.Errorf("loading the configuration: %w", err)
 	}
+	watched := startWatch(f.watch, pods, node, registry, logger)
 	level.Info(logger).Log("msg", "Loaded config file", "file", *f.configFile, "modules", len(sc.Get().Modules),
 		"scheduled", len(sc.Get().Scheduled))
 	reloader := newReloader(sc, *f.configFile, logger)
@@ -152,7 +157,7 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 		TimeoutOffset: durationFromSeconds(*f.timeoutOffset),
 		Registerer:    registry,
 	})
-	mux := newMux(routes{registry: registry, probe: probes, config: sc, history: history, reloader: reloader, shadow: shadowed, logger: logger})
+	mux := newMux(routes{registry: registry, probe: probes, config: sc, history: history, reloader: reloader, shadow: shadowed, watch: watched.counts, logger: logger})
 	server := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -163,7 +168,7 @@ func newService(ctx context.Context, f serveFlags, limits fdBudget, own []netip.
 		// longer than this are refused before a handler sees them.
 		MaxHeaderBytes: 16 << 10,
 	}
-	return &service{probes: probes, tracer: tracer, server: server}, nil
+	return &service{probes: probes, tracer: tracer, watch: watched, server: server}, nil
 }
 
 // registerNodeCollector adds the node's port-range signals, where there

@@ -42,7 +42,7 @@ func addShadowFlags(cmd *kingpin.CmdClause, c *collector.Flags) shadowFlags {
 // startShadow runs the shadow: the scheduled entries of the configuration
 // (following its reloads), and with --shadow.pods this node's pods.
 func startShadow(ctx context.Context, f shadowFlags, kubeconfig string, sc *config.SafeConfig, path string, runner *prober.Runner,
-	history *prober.History, reg prometheus.Registerer, logger log.Logger) (*shadow.Manager, error) {
+	history *prober.History, reg prometheus.Registerer, logger log.Logger) (*shadow.Manager, *shadow.Pods, error) {
 	m := shadow.NewManager(ctx, clock.RealClock{})
 	reg.MustRegister(m)
 	sc.OnReload(func(c *config.Config) (func(), error) {
@@ -52,32 +52,34 @@ func startShadow(ctx context.Context, f shadowFlags, kubeconfig string, sc *conf
 		}
 		return func() { m.Sync("config", probes, nil) }, nil
 	})
-	if *f.pods {
-		if err := watchPods(ctx, f, kubeconfig, m, runner, history, logger); err != nil {
-			return nil, err
-		}
+	if !*f.pods {
+		return m, nil, nil
 	}
-	return m, nil
+	pods, err := watchPods(ctx, f, kubeconfig, m, runner, history, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, pods, nil
 }
 
-func watchPods(ctx context.Context, f shadowFlags, kubeconfig string, m *shadow.Manager, runner *prober.Runner, history *prober.History, logger log.Logger) error {
+func watchPods(ctx context.Context, f shadowFlags, kubeconfig string, m *shadow.Manager, runner *prober.Runner, history *prober.History, logger log.Logger) (*shadow.Pods, error) {
 	if *f.node == "" {
-		return errors.New("--shadow.pods needs the node's name: give --shadow.node, or set NODE_NAME (the DaemonSet sets it from spec.nodeName)")
+		return nil, errors.New("--shadow.pods needs the node's name: give --shadow.node, or set NODE_NAME (the DaemonSet sets it from spec.nodeName)")
 	}
 	release, err := config.ParseKubeletVersion(*f.kubeletVersion)
 	if err != nil {
-		return fmt.Errorf("--shadow.kubelet-version=%s: %w", *f.kubeletVersion, err)
+		return nil, fmt.Errorf("--shadow.kubelet-version=%s: %w", *f.kubeletVersion, err)
 	}
 	cfg, err := kubeapi.Config(kubeconfig, "--shadow.pods")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	client, err := kubeapi.NewCoreV1(cfg)
 	if err != nil {
-		return fmt.Errorf("--shadow.pods: %w", err)
+		return nil, fmt.Errorf("--shadow.pods: %w", err)
 	}
 	pods := shadow.NewPods(m, client.Pods(), nil, *f.node, release, runner, history, logger)
 	pods.Start(ctx)
 	level.Info(logger).Log("msg", "Shadowing the probes of this node's pods", "node", *f.node, "kubelet_version", release)
-	return nil
+	return pods, nil
 }

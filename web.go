@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/handshake"
+	"github.com/kubeprobe/kubeprobe_exporter/handshake/watch"
 	"github.com/kubeprobe/kubeprobe_exporter/prober"
 	"github.com/kubeprobe/kubeprobe_exporter/shadow"
 )
@@ -30,6 +31,7 @@ type routes struct {
 	history  *prober.History
 	reloader *reloader
 	shadow   *shadow.Manager
+	watch    *watch.Watch // nil without --handshakes.watch
 	logger   log.Logger
 }
 
@@ -94,6 +96,10 @@ func (r routes) runningConfig(w http.ResponseWriter, _ *http.Request) {
 // probeLogs is a kept probe's debug output; without an id, the list of
 // the kept ones.
 func (r routes) probeLogs(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Query().Has("handshake") {
+		r.handshakeLogs(w, req)
+		return
+	}
 	if !req.URL.Query().Has("id") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		writeKeptProbes(w, r.history.List())
@@ -144,12 +150,38 @@ func handshakeOrDash(o handshake.Outcome) string {
 	return string(o)
 }
 
+// handshakeLogs is a reset after SYN-ACK the passive watch keeps, with
+// its timeline.
+func (r routes) handshakeLogs(w http.ResponseWriter, req *http.Request) {
+	if r.watch == nil {
+		http.Error(w, "the node's handshakes are not watched (--handshakes.watch)", http.StatusNotFound)
+		return
+	}
+	id, err := strconv.ParseInt(req.URL.Query().Get("handshake"), 10, 64)
+	if err != nil {
+		http.Error(w, "the handshake parameter must be the number of a reset listed on the landing page", http.StatusBadRequest)
+		return
+	}
+	e, ok := r.watch.Get(id)
+	if !ok {
+		http.Error(w, fmt.Sprintf("reset %d is no longer kept (see --handshakes.watch.keep)", id), http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte(e.Text()))
+}
+
 // landingPage is exporter-toolkit's landing page with the recent probes
 // added; it is built per request because the probes change.
 func (r routes) landingPage(w http.ResponseWriter, req *http.Request) {
 	var recent bytes.Buffer
 	if err := recentProbes.Execute(&recent, r.history.List()); err != nil {
 		level.Error(r.logger).Log("msg", "Error rendering recent probes", "err", err)
+	}
+	if r.watch != nil {
+		if err := recentResets.Execute(&recent, r.watch.Recent()); err != nil {
+			level.Error(r.logger).Log("msg", "Error rendering the node's resets after SYN-ACK", "err", err)
+		}
 	}
 	page, err := web.NewLandingPage(web.LandingConfig{
 		Name:        exporterName,
@@ -180,3 +212,11 @@ var recentProbes = template.Must(template.New("recent").Funcs(template.FuncMap{"
 {{range .}}<tr><td>{{.Module}}</td><td>{{.Target}}</td><td>{{template "result" .Result.String}}</td><td>{{handshake .Handshake}}</td><td>{{.Time.UTC.Format "2006-01-02 15:04:05.000Z"}}</td><td><a href="logs?id={{.ID}}">Logs</a></td></tr>
 {{end}}</table>{{end}}
 {{define "result"}}{{if eq . "success"}}Success{{else if eq . "warning"}}<em>Warning</em> (passes, as in kubelet){{else if eq . "error"}}<strong>Error</strong>{{else}}<strong>Failure</strong>{{end}}{{end}}`))
+
+var recentResets = template.Must(template.New("resets").Parse(`
+<h2>The node's handshakes reset after SYN-ACK</h2>
+{{if not .}}<p>None seen: no handshake of this node has had its SYN-ACK reset by this host since the exporter started.</p>{{else}}
+<table>
+<tr><th>Handshake</th><th>Of</th><th>Source port</th><th>Resets</th><th>Last</th><th>Timeline</th></tr>
+{{range .}}<tr><td>{{.Local}} &gt; {{.Remote}}</td><td>{{.Summary}}</td><td>{{.SourcePort}}</td><td>{{.Count}}</td><td>{{.Last.UTC.Format "2006-01-02 15:04:05.000Z"}}</td><td><a href="logs?handshake={{.ID}}">Logs</a></td></tr>
+{{end}}</table>{{end}}`))

@@ -4,7 +4,9 @@
 // proxy, and a floor (a minimal Go server doing one connect, or one GET, per
 // probe), all under wrk; the handshake tracer's cost under background
 // connections through the lab's node namespace; the node collector against
-// ss; and the hot paths' go test benchmarks. Its benchmarks are the harness:
+// ss; the passive handshake watch's cost under the same background load
+// (BenchmarkWatchUnderLoad, reported as benchmark metrics); and the hot
+// paths' go test benchmarks. Its benchmarks are the harness:
 //
 //	make bench
 //

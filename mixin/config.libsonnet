@@ -28,6 +28,13 @@
     // from the list (the count stays exact).
     probeResetPortsResolution: '10s',
 
+    // KubeprobeNodeHandshakeResetAfterSynAck (--handshakes.watch): it
+    // fires on a reset after SYN-ACK of the node's own handshakes and
+    // resolves this many seconds after the last one.
+    nodeHandshakeResetWindowSeconds: 900,
+    nodeHandshakeResetFor: '1m',
+    nodeHandshakeResetSeverity: 'warning',
+
     // KubeprobeProbeRefused: every probe in probeWindow refused, for
     // probeRefusedFor.
     probeWindow: '5m',

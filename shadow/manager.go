@@ -3,6 +3,7 @@ package shadow
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -33,6 +34,10 @@ type Probe struct {
 	// schedule): a changed probe starts over, an unchanged one keeps its
 	// state across a Sync.
 	Identity string
+	// Target is the address kubelet connects to, when it is an IP
+	// literal and the port resolved: what tells a handshake of this node
+	// to this probe's target apart (ProbesAt).
+	Target netip.AddrPort
 }
 
 // Manager runs a worker per probe, as kubelet's prober manager does for a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -79,7 +80,29 @@ func (p *Pods) containerProbe(pod *corev1.Pod, c corev1.Container, typ ProbeType
 		msg := resolveErr.Error()
 		run = func(context.Context, time.Duration) Run { return Run{Errored: true, Outcome: "error", Output: msg} }
 	}
-	return Probe{Key: key, Spec: sched, Run: run, Identity: fmt.Sprintf("%s|%s|%s", pod.Status.PodIP, identity, m.KubeletVersion)}, nil
+	probe := Probe{Key: key, Spec: sched, Run: run, Identity: fmt.Sprintf("%s|%s|%s", pod.Status.PodIP, identity, m.KubeletVersion)}
+	if resolveErr == nil {
+		probe.Target = probeTarget(m, pod.Status.PodIP, port)
+	}
+	return probe, nil
+}
+
+// probeTarget is the address kubelet connects to: the handler's host
+// (httpGet.host, tcpSocket.host) when it sets one, else the pod IP. None
+// for a host name, which is resolved on each probe.
+func probeTarget(m config.Module, podIP string, port int) netip.AddrPort {
+	host := podIP
+	switch {
+	case m.HTTP != nil && m.HTTP.Host != "":
+		host = m.HTTP.Host
+	case m.TCP != nil && m.TCP.Host != "":
+		host = m.TCP.Host
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || port <= 0 || port > 65535 {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(addr.Unmap(), uint16(port))
 }
 
 // modulePort is the port the probe's handler names.

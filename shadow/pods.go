@@ -34,6 +34,7 @@ type Pods struct {
 
 	mu      sync.Mutex
 	lastErr error
+	targets probeTargets
 }
 
 // NewPods watches the pods of node. client, when not nil, tells the
@@ -101,6 +102,7 @@ func (p *Pods) update(obj any) {
 		return
 	}
 	probes, unsupported := p.podProbes(pod)
+	p.targets.set(podGroup(pod), probes)
 	p.manager.Sync(podGroup(pod), probes, unsupported)
 	for _, c := range podContainers(pod) {
 		if state, ok := containerState(pod, c.Name); ok {
@@ -114,6 +116,7 @@ func (p *Pods) remove(obj any) {
 		obj = tomb.Obj
 	}
 	if pod, ok := obj.(*corev1.Pod); ok {
+		p.targets.set(podGroup(pod), nil)
 		p.manager.Sync(podGroup(pod), nil, nil)
 	}
 }

@@ -100,3 +100,47 @@ func TestDumpFindsOwnSockets(t *testing.T) {
 		t.Errorf("the dump lacks the TIME_WAIT socket %s -> %s", client, server)
 	}
 }
+
+// FindTCP finds a connection by its exact 4-tuple, IPv4 and IPv6, and
+// nothing for a 4-tuple with the right local port and another peer, even
+// where a listener holds the port.
+func TestFindTCPLooksUpOneSocket(t *testing.T) {
+	c, err := Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, network := range []string{"tcp4", "tcp6"} {
+		host := map[string]string{"tcp4": "127.0.0.1", "tcp6": "[::1]"}[network]
+		ln, err := net.Listen(network, host+":0")
+		if err != nil {
+			t.Skipf("%s: %v", network, err)
+		}
+		defer ln.Close()
+		go func() {
+			if s, err := ln.Accept(); err == nil {
+				defer s.Close()
+				s.Read(make([]byte, 1))
+			}
+		}()
+		conn, err := net.Dial(network, ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		local := netip.MustParseAddrPort(conn.LocalAddr().String())
+		remote := netip.MustParseAddrPort(conn.RemoteAddr().String())
+		s, found, err := c.FindTCP(local, remote)
+		if err != nil || !found || s.State != StateEstablished || s.Local != local || s.Remote != remote {
+			t.Errorf("%s: FindTCP(%s, %s) = %+v, %v, %v; want the established connection", network, local, remote, s, found, err)
+		}
+		other := netip.AddrPortFrom(remote.Addr(), remote.Port()+1)
+		if s, found, err := c.FindTCP(local, other); err != nil || found {
+			t.Errorf("%s: FindTCP(%s, %s) = %+v, %v, %v; want none", network, local, other, s, found, err)
+		}
+		server := netip.MustParseAddrPort(ln.Addr().String())
+		if s, found, err := c.FindTCP(server, other); err != nil || found {
+			t.Errorf("%s: FindTCP(%s, %s), the listener's port = %+v, %v, %v; want none", network, server, other, s, found, err)
+		}
+	}
+}

@@ -25,6 +25,7 @@ var ErrUnsupported = errors.New("sock_diag dumps need Linux")
 // socket that is bound but not connected reports StateClose.
 const (
 	StateEstablished uint8 = 1
+	StateSynSent     uint8 = 2
 	StateTimeWait    uint8 = 6
 	StateClose       uint8 = 7
 	StateListen      uint8 = 10
