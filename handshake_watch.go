@@ -63,6 +63,7 @@ func startWatch(f watchFlags, pods *shadow.Pods, node *collector.Collector, reg 
 		// Dropped SYN-ACKs are told for the probe targets only: following
 		// every SYN-ACK of the node would cost what the watch saves.
 		pods.OnTargets(func(targets []netip.AddrPort) {
+			counts.Retain(targets)
 			if err := resets.Follow(targets); err != nil {
 				level.Warn(logger).Log("msg", "The watch cannot follow the SYN-ACKs of this node's probe targets; dropped ones go untold", "err", err)
 			}

@@ -165,3 +165,28 @@ func (w *Watch) Get(id int64) (Event, bool) {
 	}
 	return Event{}, false
 }
+
+// Retain forgets the counts of the probes that no longer target any of
+// targets: when a pod goes, its series go, as the shadow's do, so that
+// the series stay bounded by the node's pods, not by every pod it ever
+// ran. The node-wide counts and the kept events stay.
+func (w *Watch) Retain(targets []netip.AddrPort) {
+	if w.opts.Targets == nil {
+		return
+	}
+	live := make(map[Owner]bool, len(targets))
+	for _, t := range targets {
+		if o := merge(w.opts.Targets(t)); o != (Owner{}) {
+			live[o] = true
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, counts := range []map[Owner]uint64{w.attributed, w.dropped} {
+		for o := range counts {
+			if !live[o] {
+				delete(counts, o)
+			}
+		}
+	}
+}

@@ -131,3 +131,26 @@ func values(t *testing.T, w *Watch) map[string]float64 {
 	}
 	return out
 }
+
+// A pod that goes takes its series with it; the node-wide counts stay.
+func TestWatchForgetsPodsThatWent(t *testing.T) {
+	w := New(Options{Targets: targets, Keep: 3})
+	t0 := time.Unix(1700000000, 0)
+	w.Observe(reset(t0, "198.18.0.1:30004", nginx))
+	w.Observe(reset(t0.Add(time.Second), "198.18.0.1:30007", elsewhen))
+	attributed := `kubeprobe_node_handshakes_reset_after_synack_total{container="nginx",namespace="default",pod="nginx-1",probe="liveness,readiness",remote_port_class=""}`
+	nodeWide := `kubeprobe_node_handshakes_reset_after_synack_total{container="",namespace="",pod="",probe="",remote_port_class="well_known"}`
+
+	w.Retain([]netip.AddrPort{nginx, elsewhen})
+	if got := values(t, w); got[attributed] != 1 || got[nodeWide] != 1 {
+		t.Fatalf("while nginx-1 is still a target: %s %v, %s %v; want 1 and 1", attributed, got[attributed], nodeWide, got[nodeWide])
+	}
+	w.Retain([]netip.AddrPort{elsewhen})
+	got := values(t, w)
+	if _, ok := got[attributed]; ok {
+		t.Errorf("nginx-1 went, but %s is still exported", attributed)
+	}
+	if got[nodeWide] != 1 {
+		t.Errorf("%s = %v after nginx-1 went, want 1", nodeWide, got[nodeWide])
+	}
+}
