@@ -51,6 +51,7 @@ func run(args []string) int {
 	}
 
 	check, cf := addCheckCommand(app)
+	shadowCmd, shf := addShadowCommand(app)
 
 	command, err := app.Parse(args)
 	if err != nil {
@@ -64,6 +65,8 @@ func run(args []string) int {
 		return runProbe(pf, logger, logs.slogLogger(untimed), os.Stdout)
 	case check.FullCommand():
 		return runCheck(cf, logger, logs.slogLogger(untimed), os.Stdout)
+	case shadowCmd.FullCommand():
+		return runShadowCommand(shf, logger, os.Stdout)
 	default:
 		return runServe(sf, logger, logs.slogLogger(untimed))
 	}
