@@ -3,4 +3,5 @@
 (import 'handshake.libsonnet') +
 (import 'failures.libsonnet') +
 (import 'churn.libsonnet') +
+(import 'shadow.libsonnet') +
 (import 'exporter.libsonnet')
