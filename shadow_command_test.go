@@ -33,3 +33,36 @@ func TestShadowCommand(t *testing.T) {
 		}
 	}
 }
+
+// config.example.yml's scheduled section, uncommented and pointed at a
+// listener, loads, and its entries are shadowed: the example works as its
+// comment says.
+func TestExampleScheduledEntries(t *testing.T) {
+	data, err := os.ReadFile("config.example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := acceptAll(t)
+	var lines []string
+	uncommented := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if l == "# scheduled:" || strings.HasPrefix(l, "#   - {name:") {
+			l = strings.ReplaceAll(strings.TrimPrefix(l, "# "), "10.0.0.5", target)
+			uncommented++
+		}
+		lines = append(lines, l)
+	}
+	if uncommented < 2 {
+		t.Fatalf("config.example.yml: no commented scheduled section with entries to uncomment")
+	}
+	file := filepath.Join(t.TempDir(), "kubeprobe.yml")
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := startExporter(t, "--config.file="+file)
+	out, err := exec.Command(binary, "shadow", "--exporter.url="+e.base).CombinedOutput()
+	if exitCode(err) != 0 {
+		t.Fatalf("shadow: exit %d\n%s", exitCode(err), out)
+	}
+	mustContain(t, "shadow's output", string(out), "kafka-0 liveness", "kafka-0 readiness", "initialDelaySeconds 15")
+}
