@@ -117,7 +117,7 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 			a = "--web.listen-address=" + addr
 		case strings.HasPrefix(a, "--path.procfs="):
 			a = "--path.procfs=/proc" // the node's /proc is this machine's
-		case a == "--nodeport.kubernetes" || a == "--tracing.handshakes" || a == "--no-tracing.handshakes":
+		case a == "--nodeport.kubernetes" || a == "--shadow.pods" || a == "--tracing.handshakes" || a == "--no-tracing.handshakes":
 			continue
 		}
 		args = append(args, a)
@@ -132,8 +132,8 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
+		_ = cmd.Process.Kill() // it may have exited already
+		_ = <-exited           // killed: its exit status says nothing
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
