@@ -133,7 +133,7 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill() // it may have exited already
-		_ = <-exited           // killed: its exit status says nothing
+		<-exited               //nolint:errcheck // killed: its exit status says nothing
 	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
