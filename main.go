@@ -57,6 +57,7 @@ func run(args []string) int {
 
 	check, cf := addCheckCommand(app)
 	demo, df := addDemoCommand(app)
+	shadowCmd, shf := addShadowCommand(app)
 
 	command, err := app.Parse(args)
 	if err != nil {
@@ -72,6 +73,8 @@ func run(args []string) int {
 		return runCheck(cf, logger, logs.slogLogger(untimed), os.Stdout)
 	case demo.FullCommand():
 		return runDemo(df, logger, os.Stdout)
+	case shadowCmd.FullCommand():
+		return runShadowCommand(shf, logger, os.Stdout)
 	default:
 		return runServe(sf, logger, logs.slogLogger(untimed))
 	}

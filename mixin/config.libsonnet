@@ -44,6 +44,15 @@
     probeStartingWindow: '30m',
     probeStartedFor: '5m',
 
+    // KubeprobeShadowWouldRestart: a liveness or startup probe of the
+    // shadow reached failureThreshold in this window. Restarts are rare
+    // and each one costs a start-up, so one is enough.
+    shadowRestartWindow: '15m',
+    shadowRestartFor: '1m',
+    // KubeprobeShadowStartupOverdue: a start-up longer than its probe's
+    // budget, seen or under way, for this long.
+    shadowStartupFor: '2m',
+
     // KubeprobeProbeTimingOut / KubeprobeProbeFailingOnStatus.
     probeFailingFor: '5m',
     // A failed probe that used at least this fraction of its timeout ran
@@ -75,7 +84,8 @@
     nodePortsAtRiskSeverity: 'warning',
     nodePortOverlapSeverity: 'info',
     probeSeverity: 'warning',
-    probeStartingSeverity: 'info',
+    probeStartingSeverity: 'warning',
+    shadowSeverity: 'warning',
     sourcePortsExhaustingSeverity: 'warning',
     exporterSeverity: 'warning',
 

@@ -177,6 +177,12 @@ func ownSelectors(expr string) []selector {
 				i++
 			}
 			name := expr[start:i]
+			if groupings[name] {
+				// The labels of by (...), on (...) and the like, such as
+				// probe_type, are not series.
+				i = skipGrouping(expr, i)
+				continue
+			}
 			metric := name
 			if parts := strings.Split(name, ":"); len(parts) == 3 {
 				metric = parts[1] // level:metric:operations
@@ -209,6 +215,25 @@ func ownSelectors(expr string) []selector {
 	return out
 }
 
+// groupings are the PromQL keywords followed by a list of labels.
+var groupings = map[string]bool{"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true}
+
+// skipGrouping returns the index after the label list that follows a
+// grouping keyword ending at i, or i if none follows.
+func skipGrouping(expr string, i int) int {
+	j := i
+	for j < len(expr) && expr[j] == ' ' {
+		j++
+	}
+	if j == len(expr) || expr[j] != '(' {
+		return i
+	}
+	if end := strings.IndexByte(expr[j:], ')'); end >= 0 {
+		return j + end + 1
+	}
+	return len(expr)
+}
+
 func isOwnMetric(name string) bool {
 	return strings.HasPrefix(name, "probe_") || strings.HasPrefix(name, "kubeprobe_") || name == "up"
 }
@@ -230,8 +255,8 @@ func skipString(s string, i int) int {
 }
 
 func TestOwnSelectors(t *testing.T) {
-	got := ownSelectors(`sum by (job) (rate(kubeprobe_tcp_active_opens_total{job="kubeprobe", instance=~"$instance"}[$__rate_interval]))` +
-		` / instance:kubeprobe_tcp_active_opens:rate5m and probe_success{outcome="up{x}"} and node_load1 or up`)
+	got := ownSelectors(`sum by (job, probe_type) (rate(kubeprobe_tcp_active_opens_total{job="kubeprobe", instance=~"$instance"}[$__rate_interval]))` +
+		` / instance:kubeprobe_tcp_active_opens:rate5m and on (probe_type) probe_success{outcome="up{x}"} and node_load1 or up`)
 	want := []selector{
 		{"kubeprobe_tcp_active_opens_total", `job="kubeprobe", instance=~"$instance"`},
 		{"instance:kubeprobe_tcp_active_opens:rate5m", ""},

@@ -207,6 +207,10 @@ func (s *shadowed) dropLocked(keep map[ProbeType]bool) []*running {
 func (s *shadowed) startWorker(m *Manager, p Probe) *running {
 	values := []string{s.key.Namespace, s.key.Pod, s.key.Container, string(p.Spec.Type)}
 	o := &workerObserver{m: m, s: s, typ: p.Spec.Type, values: values}
+	if p.Spec.Type != Readiness {
+		// From 0, so that increase() counts the first restart too.
+		m.metrics.wouldRestart.WithLabelValues(values...)
+	}
 	w := newWorker(p.Spec, p.Run, s.statusFor, m.clock, o)
 	ctx, cancel := context.WithCancel(m.ctx)
 	r := &running{w: w, loop: newLoop(w, m.clock, m.start), cancel: cancel, identity: p.Identity, values: values}
@@ -350,7 +354,7 @@ func (m *Manager) Describe(ch chan<- *prometheus.Desc) {
 	for _, c := range m.metrics.collectors() {
 		c.Describe(ch)
 	}
-	for _, d := range []*prometheus.Desc{readyDesc, failuresDesc, startingDesc, usualDesc, overdueDesc, unsupportedDesc} {
+	for _, d := range []*prometheus.Desc{readyDesc, failuresDesc, startingDesc, usualDesc, overdueDesc, budgetDesc, longestDesc, initialDelayDesc, thresholdDesc, unsupportedDesc} {
 		ch <- d
 	}
 }
@@ -368,6 +372,7 @@ func (m *Manager) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, startingDesc, st.starting.Seconds(), v.r.values)
 		gauge(ch, usualDesc, usual.Seconds(), v.r.values)
 		gauge(ch, overdueDesc, boolValue(st.starting > usual), v.r.values)
+		collectAdvice(ch, newAdvice(v.r.w.spec, v.s.seenStartups(v.r.w.spec.Type)), v.r.values)
 	}
 	for _, u := range m.unsupportedList() {
 		gauge(ch, unsupportedDesc, 1, []string{u.Key.Namespace, u.Key.Pod, u.Key.Container, string(u.Type), u.Handler})

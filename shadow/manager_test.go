@@ -190,3 +190,43 @@ func TestManagerTellsOverdueStartupFromUsual(t *testing.T) {
 		t.Errorf("no usual start-up series in %v", names)
 	}
 }
+
+// A readiness probe whose container takes longer to start than the
+// probe's budget: the metrics say the schedule that would cover it, as
+// /shadow does.
+func TestManagerExportsTheRecommendedSchedule(t *testing.T) {
+	f := newManagerFixture(t)
+	slow := &script{runs: []Run{refused, refused, refused, refused, refused, ok}}
+	spec := Spec{Period: 5 * time.Second, FailureThreshold: 3} // a budget of 15s
+	f.m.Sync(configGroup, []Probe{entry("slow", Readiness, slow, spec)}, nil)
+	waitCalls(t, slow, 1)
+	for i := range 5 {
+		f.step(5*time.Second, map[*script]int{slow: i + 2})
+	}
+	waitFor(t, func() bool { return f.value("kubeprobe_shadow_startup_longest_seconds", "container", "slow") == 25 })
+	if got := f.value("kubeprobe_shadow_startup_budget_seconds", "container", "slow"); got != 15 {
+		t.Errorf("budget %v, want 15", got)
+	}
+	// 25s with a quarter to spare: 32s, seven periods of 5s.
+	if got := f.value("kubeprobe_shadow_recommended_initial_delay_seconds", "container", "slow"); got != 32 {
+		t.Errorf("recommended initialDelaySeconds %v, want 32", got)
+	}
+	if got := f.value("kubeprobe_shadow_recommended_startup_failure_threshold", "container", "slow", "period_seconds", "5"); got != 7 {
+		t.Errorf("recommended failureThreshold %v, want 7", got)
+	}
+}
+
+// The restart counter is there from the start, at 0, for the probes that
+// restart: an alert on its increase sees the first restart.
+func TestManagerCountsRestartsFromZero(t *testing.T) {
+	f := newManagerFixture(t)
+	live, ready := &script{runs: []Run{ok}}, &script{runs: []Run{ok}}
+	spec := Spec{Period: time.Second, FailureThreshold: 3}
+	f.m.Sync(configGroup, []Probe{entry("web", Liveness, live, spec), entry("web", Readiness, ready, spec)}, nil)
+	if got := f.value("kubeprobe_shadow_would_restart_total", "container", "web", "probe_type", "liveness"); got != 0 {
+		t.Errorf("liveness restarts before any: %v, want 0", got)
+	}
+	if got := f.value("kubeprobe_shadow_would_restart_total", "container", "web", "probe_type", "readiness"); got != -1 {
+		t.Errorf("a readiness probe has a restart counter (%v): it never restarts", got)
+	}
+}

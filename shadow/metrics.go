@@ -1,6 +1,8 @@
 package shadow
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -25,6 +27,15 @@ var (
 		"How long the container usually takes until the probe first succeeds: the longest start-up seen, or, with none seen yet, the probe's budget (initialDelaySeconds + failureThreshold × periodSeconds).")
 	overdueDesc = newDesc("startup_overdue",
 		"1 while the container has been starting for longer than it usually takes (see kubeprobe_shadow_startup_usual_seconds): not the usual start-up, but something wrong.")
+	budgetDesc = newDesc("startup_budget_seconds",
+		"How long the probe lets a container take to start: initialDelaySeconds + failureThreshold × periodSeconds.")
+	longestDesc = newDesc("startup_longest_seconds",
+		"The longest start-up seen of the container: seconds from its start until the probe first succeeded. Absent until one is seen.")
+	initialDelayDesc = newDesc("recommended_initial_delay_seconds",
+		"While the longest start-up seen exceeds the probe's budget: the initialDelaySeconds that would cover it, with a quarter to spare (what /shadow recommends).")
+	thresholdDesc = newDesc("recommended_startup_failure_threshold",
+		"While the longest start-up seen exceeds the probe's budget: the failureThreshold of a startupProbe at periodSeconds (the probe's own, a label) that would cover it, with a quarter to spare (what /shadow recommends).",
+		"period_seconds")
 	unsupportedDesc = prometheus.NewDesc("kubeprobe_shadow_unsupported_probes",
 		"Probes of this node's pods the exporter does not run (exec probes run inside the container), by handler.",
 		append(append([]string{}, labels...), "handler"), nil)
@@ -76,4 +87,21 @@ func (m *metrics) forget(values []string) {
 	m.duration.DeletePartialMatch(match)
 	m.wouldRestart.DeletePartialMatch(match)
 	m.firstSuccess.DeletePartialMatch(match)
+}
+
+// collectAdvice exports what /shadow says about a probe's schedule: its
+// budget, the longest start-up seen, and while that exceeds the budget the
+// schedule that would cover it, so that alerts can say it too.
+func collectAdvice(ch chan<- prometheus.Metric, a advice, values []string) {
+	gauge(ch, budgetDesc, a.spec.Budget().Seconds(), values)
+	if len(a.seen) == 0 {
+		return
+	}
+	gauge(ch, longestDesc, a.longest.Seconds(), values)
+	if a.covered() {
+		return
+	}
+	gauge(ch, initialDelayDesc, float64(a.initialDelay), values)
+	period := strconv.Itoa(int(a.spec.Period.Seconds()))
+	gauge(ch, thresholdDesc, float64(a.failureThreshold), append(append([]string{}, values...), period))
 }

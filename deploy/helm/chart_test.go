@@ -366,6 +366,26 @@ perNodeProbes: {enabled: false}
 	}
 }
 
+// shadow.pods: --shadow.pods and --shadow.kubelet-version, and Pods in
+// the ClusterRole; with nodePorts.kubernetes off, Pods alone, the token
+// still mounted. The exporter accepts the arguments.
+func TestChartShadowPods(t *testing.T) {
+	objects := render(t, "shadow: {pods: true, kubeletVersion: \"1.31\"}\n")
+	manifest.Check(t, objects, manifest.Expect{Capture: true, Kubernetes: true, ShadowPods: true, Service: true})
+	ds := manifest.Only[*appsv1.DaemonSet](t, objects)
+	if got := manifest.FlagValue(manifest.Container(t, ds).Args, "shadow.kubelet-version", ""); got != "1.31" {
+		t.Errorf("DaemonSet: --shadow.kubelet-version=%q, want 1.31", got)
+	}
+	_, f := files(t, objects, ds)
+	manifest.CheckArgs(t, ds, f)
+
+	objects = render(t, "shadow: {pods: true}\nnodePorts: {kubernetes: false}\n")
+	manifest.Check(t, objects, manifest.Expect{Capture: true, ShadowPods: true, Service: true})
+	if v := manifest.FlagValue(manifest.Container(t, manifest.Only[*appsv1.DaemonSet](t, objects)).Args, "shadow.kubelet-version", "unset"); v != "unset" {
+		t.Errorf("DaemonSet: --shadow.kubelet-version=%s without shadow.kubeletVersion", v)
+	}
+}
+
 // A ServiceMonitor instead of the PodMonitor, through the headless Service.
 func TestChartServiceMonitor(t *testing.T) {
 	objects := render(t, "serviceMonitor: {enabled: true, labels: {release: prom}, interval: 1m}\n")

@@ -243,3 +243,26 @@ secretGenerator:
 	base := manifest.Only[*appsv1.DaemonSet](t, build(t, "."))
 	manifest.CheckProbesPass(t, base, manifest.Serve(t, base, map[string]string{"/etc/kubeprobe/config.yml": configSource}))
 }
+
+// The shadow-pods component: --shadow.pods, and list and watch on Pods in
+// the ClusterRole beside the Services; the base grants no Pods (Check
+// holds both: the role has Pods exactly when the flag is given). The
+// exporter accepts the arguments.
+func TestShadowPodsComponent(t *testing.T) {
+	dir := overlay(t, `
+resources: [BASE]
+components: [BASE/shadow-pods]
+`, map[string]string{})
+	objects := build(t, dir)
+	manifest.Check(t, objects, manifest.Expect{Capture: true, Kubernetes: true, ShadowPods: true, Service: true})
+	ds := manifest.Only[*appsv1.DaemonSet](t, objects)
+	manifest.CheckArgs(t, ds, map[string]string{"/etc/kubeprobe/config.yml": configSource})
+
+	// With the operator's component too, in either order.
+	dir = overlay(t, `
+resources: [BASE]
+components: [BASE/prometheus-operator, BASE/shadow-pods]
+`, map[string]string{})
+	manifest.Check(t, build(t, dir), manifest.Expect{Capture: true, Kubernetes: true, ShadowPods: true, Service: true,
+		PodMonitor: true, ScrapeConfig: true, PrometheusRule: true})
+}

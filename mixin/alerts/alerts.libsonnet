@@ -4,4 +4,5 @@
 (import 'node_handshakes.libsonnet') +
 (import 'failures.libsonnet') +
 (import 'churn.libsonnet') +
+(import 'shadow.libsonnet') +
 (import 'exporter.libsonnet')

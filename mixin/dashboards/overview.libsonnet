@@ -192,6 +192,74 @@ local lib = import 'lib.libsonnet';
       ],
     },
 
+    // The kubelet shadow: start-ups learned and what kubelet would do,
+    // per container and probe of the node's pods (and scheduled entries).
+    local byProbe = 'instance, namespace, pod, container, probe_type',
+    local sh(q) = fmt(q) % { by: byProbe },
+    local shadow = {
+      title: 'Kubelet shadow',
+      lines: [
+        {
+          h: 8,
+          panels: [
+            lib.timeseries(
+              'Start-up time',
+              "Seconds from a container's start until its probe first succeeded (kubeprobe_shadow_time_to_first_success_seconds): the median and 90th percentile of the start-ups in each interval, a point per interval with one; the line is the probe's budget, initialDelaySeconds + failureThreshold × periodSeconds. Points above their line are KubeprobeShadowStartupOverdue: the probe's schedule does not cover the start-up.",
+              [
+                lib.query(sh('histogram_quantile(0.5, sum by (%%(by)s, le) (increase(kubeprobe_shadow_time_to_first_success_seconds_bucket{%(N)s}[$__rate_interval])))'), 'p50 {{namespace}}/{{pod}} {{container}} {{probe_type}}'),
+                lib.query(sh('histogram_quantile(0.9, sum by (%%(by)s, le) (increase(kubeprobe_shadow_time_to_first_success_seconds_bucket{%(N)s}[$__rate_interval])))'), 'p90 {{namespace}}/{{pod}} {{container}} {{probe_type}}'),
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_startup_budget_seconds{%(N)s})'), 'budget {{namespace}}/{{pod}} {{container}} {{probe_type}}'),
+              ],
+              unit='s',
+              style='points',
+              min=0,
+            ) + lib.width(12) + {
+              // The budgets are lines, the start-ups points.
+              fieldConfig+: { overrides: [{
+                matcher: { id: 'byFrameRefID', options: 'C' },
+                properties: [
+                  { id: 'custom.drawStyle', value: 'line' },
+                  { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } },
+                ],
+              }] },
+            },
+            lib.timeseries(
+              'Restarts kubelet would make',
+              'Times a liveness or startup probe of the shadow reached failureThreshold, so that kubelet, probing the same way, restarts the container (KubeprobeShadowWouldRestart).',
+              [lib.query(sh('sum by (%%(by)s) (increase(kubeprobe_shadow_would_restart_total{%(N)s}[$__rate_interval]))'), '{{namespace}}/{{pod}} {{container}} {{probe_type}}')],
+              style='bars',
+              min=0,
+            ) + lib.width(12),
+          ],
+        },
+        {
+          h: 8,
+          panels: [
+            lib.table(
+              'Shadowed probes',
+              "Each probe the exporter runs on kubelet's schedule: whether kubelet would hold it as passing, its failures in a row, its budget, the longest start-up seen and, when that exceeds the budget, the initialDelaySeconds or the startupProbe failureThreshold (at the probe's periodSeconds) that covers it with a quarter to spare, as `kubeprobe_exporter shadow` prints them.",
+              [
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_ready{%(N)s})'), instant=true),
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_consecutive_failures{%(N)s})'), instant=true),
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_startup_budget_seconds{%(N)s})'), instant=true),
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_startup_longest_seconds{%(N)s})'), instant=true),
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_recommended_initial_delay_seconds{%(N)s})'), instant=true),
+                lib.query(sh('max by (%%(by)s) (kubeprobe_shadow_recommended_startup_failure_threshold{%(N)s})'), instant=true),
+              ],
+              {
+                A: 'Ready',
+                B: 'Failures in a row',
+                C: 'Budget (s)',
+                D: 'Longest start-up (s)',
+                E: 'Recommended initialDelaySeconds',
+                F: 'Recommended startupProbe failureThreshold',
+              },
+            ) + lib.width(24),
+          ],
+        },
+      ],
+    },
+
     local exporter = {
       title: 'Exporter',
       lines: [
@@ -242,7 +310,7 @@ local lib = import 'lib.libsonnet';
           lib.queryVariable('target', 'Target', 'label_values(probe_success{%s, job=~"$job", module=~"$module"}, instance)' % c.probeSelector),
         ],
       },
-      panels: lib.grid([probes, ranges, churn, exporter]),
+      panels: lib.grid([probes, ranges, churn, shadow, exporter]),
     },
   },
 }

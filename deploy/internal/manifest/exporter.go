@@ -122,7 +122,7 @@ func Serve(t testing.TB, ds *appsv1.DaemonSet, files map[string]string) string {
 			// so that a NodePort source still exports its series, as the
 			// DaemonSet's does in a cluster (a node without IPVS has none).
 			a = "--nodeport.static=30080"
-		case a == "--tracing.handshakes" || a == "--no-tracing.handshakes":
+		case a == "--shadow.pods" || a == "--tracing.handshakes" || a == "--no-tracing.handshakes":
 			continue
 		}
 		args = append(args, a)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,10 @@ type Expect struct {
 	// ClusterRole that lists and watches Services. Without it there is no
 	// role, no binding and no service account token in the pod.
 	Kubernetes bool
+	// ShadowPods: --shadow.pods, and the ClusterRole lists and watches
+	// Pods, which it does not without (the service account as for
+	// Kubernetes).
+	ShadowPods bool
 	// WebConfig: --web.config.file is set, which guards /-/healthy and
 	// /-/ready too, so the probes are tcpSocket probes of the port;
 	// without it, httpGet probes of /-/healthy and /-/ready.
@@ -332,22 +337,15 @@ func checkRBAC(t testing.TB, objects []any, ds *appsv1.DaemonSet, e Expect) {
 	if got := hasFlag(c.Args, "nodeport.kubernetes"); got != e.Kubernetes {
 		t.Errorf("DaemonSet: --nodeport.kubernetes given: %v, want %v", got, e.Kubernetes)
 	}
-	if !e.Kubernetes {
-		if n := len(All[*rbacv1.ClusterRole](objects)) + len(All[*rbacv1.ClusterRoleBinding](objects)); n != 0 {
-			t.Errorf("without --nodeport.kubernetes the exporter uses no API, yet %d RBAC objects grant it some", n)
-		}
-		if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
-			t.Error("DaemonSet: without --nodeport.kubernetes, automountServiceAccountToken must be false: the exporter needs no token")
-		}
-		for _, sa := range All[*corev1.ServiceAccount](objects) {
-			if sa.Name != spec.ServiceAccountName {
-				t.Errorf("ServiceAccount %s is not the DaemonSet's %q", sa.Name, spec.ServiceAccountName)
-			}
-		}
+	if got := hasFlag(c.Args, "shadow.pods"); got != e.ShadowPods {
+		t.Errorf("DaemonSet: --shadow.pods given: %v, want %v", got, e.ShadowPods)
+	}
+	if !e.Kubernetes && !e.ShadowPods {
+		checkNoAPI(t, objects, spec)
 		return
 	}
 	if spec.AutomountServiceAccountToken != nil && !*spec.AutomountServiceAccountToken {
-		t.Error("DaemonSet: --nodeport.kubernetes needs the service account token, and automountServiceAccountToken is false")
+		t.Error("DaemonSet: --nodeport.kubernetes and --shadow.pods need the service account token, and automountServiceAccountToken is false")
 	}
 	sa := Only[*corev1.ServiceAccount](t, objects)
 	role := Only[*rbacv1.ClusterRole](t, objects)
@@ -356,7 +354,7 @@ func checkRBAC(t testing.TB, objects []any, ds *appsv1.DaemonSet, e Expect) {
 		t.Errorf("DaemonSet runs as service account %q, the manifests create %q", spec.ServiceAccountName, sa.Name)
 	}
 	if sa.AutomountServiceAccountToken != nil && !*sa.AutomountServiceAccountToken && spec.AutomountServiceAccountToken == nil {
-		t.Error("ServiceAccount: automountServiceAccountToken false keeps the token --nodeport.kubernetes needs from the pod")
+		t.Error("ServiceAccount: automountServiceAccountToken false keeps the token the exporter needs from the pod")
 	}
 	if binding.RoleRef != (rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name}) {
 		t.Errorf("ClusterRoleBinding: roleRef %+v is not ClusterRole %s", binding.RoleRef, role.Name)
@@ -368,23 +366,55 @@ func checkRBAC(t testing.TB, objects []any, ds *appsv1.DaemonSet, e Expect) {
 	if role.AggregationRule != nil {
 		t.Error("ClusterRole: an aggregation rule would grant what other roles grant")
 	}
-	allowed := []string{"get", "list", "watch"}
-	var granted []string
-	for _, rule := range role.Rules {
-		if !slices.Equal(rule.APIGroups, []string{""}) || !slices.Equal(rule.Resources, []string{"services"}) || len(rule.NonResourceURLs) != 0 ||
-			len(rule.ResourceNames) != 0 {
-			t.Errorf("ClusterRole: a rule reaches beyond services of the core group: %+v", rule)
-		}
-		for _, verb := range rule.Verbs {
-			if !slices.Contains(allowed, verb) {
-				t.Errorf("ClusterRole: verb %q is broader than %v", verb, allowed)
-			}
-			granted = append(granted, verb)
+	checkGrants(t, role, map[string]bool{"services": e.Kubernetes, "pods": e.ShadowPods})
+}
+
+// checkNoAPI: without a flag that uses the Kubernetes API, no RBAC object
+// and no token.
+func checkNoAPI(t testing.TB, objects []any, spec corev1.PodSpec) {
+	t.Helper()
+	if n := len(All[*rbacv1.ClusterRole](objects)) + len(All[*rbacv1.ClusterRoleBinding](objects)); n != 0 {
+		t.Errorf("without --nodeport.kubernetes or --shadow.pods the exporter uses no API, yet %d RBAC objects grant it some", n)
+	}
+	if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+		t.Error("DaemonSet: without --nodeport.kubernetes or --shadow.pods, automountServiceAccountToken must be false: the exporter needs no token")
+	}
+	for _, sa := range All[*corev1.ServiceAccount](objects) {
+		if sa.Name != spec.ServiceAccountName {
+			t.Errorf("ServiceAccount %s is not the DaemonSet's %q", sa.Name, spec.ServiceAccountName)
 		}
 	}
-	for _, need := range []string{"list", "watch"} {
-		if !slices.Contains(granted, need) {
-			t.Errorf("ClusterRole: %s on services is needed by --nodeport.kubernetes", need)
+}
+
+// checkGrants: the role grants list and watch (get at most) on the core
+// group's resources that want says are needed, and nothing else: Services
+// for --nodeport.kubernetes, Pods for --shadow.pods.
+func checkGrants(t testing.TB, role *rbacv1.ClusterRole, want map[string]bool) {
+	t.Helper()
+	allowed := []string{"get", "list", "watch"}
+	granted := map[string][]string{}
+	for _, rule := range role.Rules {
+		if !slices.Equal(rule.APIGroups, []string{""}) || len(rule.NonResourceURLs) != 0 || len(rule.ResourceNames) != 0 {
+			t.Errorf("ClusterRole: a rule reaches beyond the core group's resources: %+v", rule)
+		}
+		for _, res := range rule.Resources {
+			if !want[res] {
+				t.Errorf("ClusterRole: %s granted, which no flag given needs (%+v)", res, rule)
+			}
+			for _, verb := range rule.Verbs {
+				if !slices.Contains(allowed, verb) {
+					t.Errorf("ClusterRole: verb %q on %s is broader than %v", verb, res, allowed)
+				}
+				granted[res] = append(granted[res], verb)
+			}
+		}
+	}
+	flags := map[string]string{"services": "--nodeport.kubernetes", "pods": "--shadow.pods"}
+	for res, needed := range want {
+		for _, need := range []string{"list", "watch"} {
+			if needed && !slices.Contains(granted[res], need) {
+				t.Errorf("ClusterRole: %s on %s is needed by %s", need, res, flags[res])
+			}
 		}
 	}
 }
@@ -425,9 +455,24 @@ func checkMetricsRelabeling(t testing.TB, kind string, relabelings []monitoringv
 	if !node {
 		t.Errorf("%s: no relabeling sets node from __meta_kubernetes_pod_node_name", kind)
 	}
+	if !dropsTargetLabels(relabelings, "namespace", "pod", "container") {
+		t.Errorf("%s: the operator's namespace, pod and container target labels are kept, so the shadowed pod's labels of kubeprobe_shadow_* become exported_namespace and so on: labeldrop them", kind)
+	}
 	if job != MetricsJob || !strings.Contains(string(ReadFile(t, Repo(t, "mixin/prometheus_alerts.yaml"))), `kubeprobe_nodeports_at_risk{job="`+job+`"}`) {
 		t.Errorf("%s: job label %q is not the one the mixin's alerts select", kind, job)
 	}
+}
+
+// dropsTargetLabels reports whether a labeldrop of the relabelings drops
+// every one of names.
+func dropsTargetLabels(relabelings []monitoringv1.RelabelConfig, names ...string) bool {
+	return slices.ContainsFunc(relabelings, func(r monitoringv1.RelabelConfig) bool {
+		if strings.ToLower(r.Action) != "labeldrop" {
+			return false
+		}
+		re, err := regexp.Compile("^(?:" + r.Regex + ")$")
+		return err == nil && !slices.ContainsFunc(names, func(n string) bool { return !re.MatchString(n) })
+	})
 }
 
 // checkPodMonitor: /metrics of every exporter pod, with the job and node

@@ -105,4 +105,10 @@ with tpl so that '{{ .Values.nodePorts.range }}' follows nodePorts.range.
 - action: replace
   sourceLabels: [__meta_kubernetes_pod_node_name]
   targetLabel: node
+# The operator labels the target with the exporter's own namespace, pod and
+# container; kubeprobe_shadow_* series carry the shadowed pod's, which would
+# be renamed exported_namespace and so on. The exporter is named by
+# instance and node.
+- action: labeldrop
+  regex: namespace|pod|container
 {{- end }}
