@@ -33,7 +33,7 @@ type shadowCommandFlags struct {
 
 func addShadowCommand(app *kingpin.Application) (*kingpin.CmdClause, shadowCommandFlags) {
 	cmd := app.Command("shadow", "Print a running exporter's /shadow: each shadowed probe as kubelet would hold it, the longest start-up seen, "+
-		"and the initialDelaySeconds or startupProbe (failureThreshold × periodSeconds) that covers it; exit 0 once printed, 2 if the exporter could not be read.")
+		"and the initialDelaySeconds or startupProbe ((failureThreshold − 1) × periodSeconds) that covers it; exit 0 once printed, 2 if the exporter could not be read.")
 	return cmd, shadowCommandFlags{
 		url: cmd.Flag("exporter.url", "The running exporter's address; with basic auth, give the user and password in it (https://user:password@host:9878).").
 			Default("http://localhost" + defaultListenAddress).String(),

@@ -168,18 +168,18 @@ func TestManagerSyncKeepsUnchangedProbes(t *testing.T) {
 func TestManagerTellsOverdueStartupFromUsual(t *testing.T) {
 	f := newManagerFixture(t)
 	never := &script{runs: []Run{refused}}
-	spec := Spec{Period: 5 * time.Second, FailureThreshold: 3} // a budget of 15s
+	spec := Spec{Period: 5 * time.Second, FailureThreshold: 3} // a budget of 10s: the third failure comes two periods after the first
 	f.m.Sync(configGroup, []Probe{entry("never", Readiness, never, spec)}, nil)
-	for range 3 {
+	for range 2 {
 		f.step(5*time.Second, nil)
 	}
 	if got := f.value("kubeprobe_shadow_startup_overdue", "container", "never"); got != 0 {
-		t.Errorf("overdue at 15s of a 15s budget: %v", got)
+		t.Errorf("overdue at 10s of a 10s budget: %v", got)
 	}
 	f.step(5*time.Second, nil)
 	waitFor(t, func() bool { return f.value("kubeprobe_shadow_startup_overdue", "container", "never") == 1 })
-	if got := f.value("kubeprobe_shadow_starting_seconds", "container", "never"); got < 20 {
-		t.Errorf("starting for %vs, want 20", got)
+	if got := f.value("kubeprobe_shadow_starting_seconds", "container", "never"); got < 15 {
+		t.Errorf("starting for %vs, want 15", got)
 	}
 	mfs, _ := f.reg.Gather()
 	var names []string
@@ -197,22 +197,23 @@ func TestManagerTellsOverdueStartupFromUsual(t *testing.T) {
 func TestManagerExportsTheRecommendedSchedule(t *testing.T) {
 	f := newManagerFixture(t)
 	slow := &script{runs: []Run{refused, refused, refused, refused, refused, ok}}
-	spec := Spec{Period: 5 * time.Second, FailureThreshold: 3} // a budget of 15s
+	spec := Spec{Period: 5 * time.Second, FailureThreshold: 3} // a budget of 10s
 	f.m.Sync(configGroup, []Probe{entry("slow", Readiness, slow, spec)}, nil)
 	waitCalls(t, slow, 1)
 	for i := range 5 {
 		f.step(5*time.Second, map[*script]int{slow: i + 2})
 	}
 	waitFor(t, func() bool { return f.value("kubeprobe_shadow_startup_longest_seconds", "container", "slow") == 25 })
-	if got := f.value("kubeprobe_shadow_startup_budget_seconds", "container", "slow"); got != 15 {
-		t.Errorf("budget %v, want 15", got)
+	if got := f.value("kubeprobe_shadow_startup_budget_seconds", "container", "slow"); got != 10 {
+		t.Errorf("budget %v, want 10", got)
 	}
-	// 25s with a quarter to spare: 32s, seven periods of 5s.
+	// 25s with a quarter to spare: 32s, seven periods of 5s after the
+	// first probe, so a failureThreshold of eight.
 	if got := f.value("kubeprobe_shadow_recommended_initial_delay_seconds", "container", "slow"); got != 32 {
 		t.Errorf("recommended initialDelaySeconds %v, want 32", got)
 	}
-	if got := f.value("kubeprobe_shadow_recommended_startup_failure_threshold", "container", "slow", "period_seconds", "5"); got != 7 {
-		t.Errorf("recommended failureThreshold %v, want 7", got)
+	if got := f.value("kubeprobe_shadow_recommended_startup_failure_threshold", "container", "slow", "period_seconds", "5"); got != 8 {
+		t.Errorf("recommended failureThreshold %v, want 8", got)
 	}
 }
 

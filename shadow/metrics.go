@@ -24,11 +24,11 @@ var (
 	startingDesc = newDesc("starting_seconds",
 		"Seconds since the container started, while the probe has not yet succeeded once; 0 once it has.")
 	usualDesc = newDesc("startup_usual_seconds",
-		"How long the container usually takes until the probe first succeeds: the longest start-up seen, or, with none seen yet, the probe's budget (initialDelaySeconds + failureThreshold × periodSeconds).")
+		"How long the container usually takes until the probe first succeeds: the longest start-up seen, or, with none seen yet, the probe's budget (initialDelaySeconds + (failureThreshold − 1) × periodSeconds).")
 	overdueDesc = newDesc("startup_overdue",
 		"1 while the container has been starting for longer than it usually takes (see kubeprobe_shadow_startup_usual_seconds): not the usual start-up, but something wrong.")
 	budgetDesc = newDesc("startup_budget_seconds",
-		"How long the probe lets a container take to start: initialDelaySeconds + failureThreshold × periodSeconds.")
+		"How long the probe lets a container take to start: initialDelaySeconds + (failureThreshold − 1) × periodSeconds.")
 	longestDesc = newDesc("startup_longest_seconds",
 		"The longest start-up seen of the container: seconds from its start until the probe first succeeded. Absent until one is seen.")
 	initialDelayDesc = newDesc("recommended_initial_delay_seconds",

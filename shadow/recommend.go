@@ -31,7 +31,9 @@ func newAdvice(spec Spec, seen []startup) advice {
 	if !a.covered() {
 		want := math.Ceil(a.longest.Seconds() * margin)
 		a.initialDelay = int(want)
-		a.failureThreshold = int(math.Ceil(want / spec.Period.Seconds()))
+		// One more than the periods it covers: the last failure in a row
+		// comes failureThreshold − 1 periods after the first (Budget).
+		a.failureThreshold = int(math.Ceil(want/spec.Period.Seconds())) + 1
 	}
 	return a
 }
@@ -42,13 +44,13 @@ func (a advice) covered() bool { return a.longest <= a.spec.Budget() }
 
 // recommend says, for a probe whose start-ups have been seen, whether its
 // schedule covers them, and if not, what would: an initialDelaySeconds, or
-// a startupProbe of failureThreshold × periodSeconds, in seconds.
+// a startupProbe of (failureThreshold − 1) × periodSeconds, in seconds.
 func recommend(spec Spec, seen []startup) string { return newAdvice(spec, seen).String() }
 
 func (a advice) String() string {
 	spec := a.spec
 	if len(a.seen) == 0 {
-		return fmt.Sprintf("no start-up seen yet; this probe allows %s (initialDelaySeconds %d + failureThreshold %d × periodSeconds %d)",
+		return fmt.Sprintf("no start-up seen yet; this probe allows %s (initialDelaySeconds %d + (failureThreshold %d − 1) × periodSeconds %d)",
 			seconds(spec.Budget()), int(spec.InitialDelay.Seconds()), spec.FailureThreshold, int(spec.Period.Seconds()))
 	}
 	covered := fmt.Sprintf("the longest start-up seen took %s (%s); this probe allows %s", seconds(a.longest), startCounts(a.seen), seconds(spec.Budget()))
@@ -61,7 +63,7 @@ func (a advice) String() string {
 		consequence = "kubelet restarts the container before it has started"
 	}
 	return fmt.Sprintf("%s: %s. Cover it, with a quarter to spare: a startupProbe with periodSeconds: %d and failureThreshold: %d (%s), "+
-		"or initialDelaySeconds: %d", covered, consequence, period, a.failureThreshold, seconds(time.Duration(a.failureThreshold*period)*time.Second), a.initialDelay)
+		"or initialDelaySeconds: %d", covered, consequence, period, a.failureThreshold, seconds(time.Duration((a.failureThreshold-1)*period)*time.Second), a.initialDelay)
 }
 
 // startCounts says how many start-ups were seen and how many only

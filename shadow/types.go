@@ -64,10 +64,15 @@ func (s Spec) WithDefaults() Spec {
 	return s
 }
 
-// Budget is how long a container may take to start before this probe
-// fails it for good: the initial delay and failureThreshold periods.
+// Budget is how long a container may surely take to start before this
+// probe fails it for good. kubelet's first probe may come right as the
+// initial delay ends, and the failureThreshold-th failure in a row comes
+// failureThreshold − 1 periods after it: a start-up longer than that may
+// already be failed, whatever the tick's phase. (The usual
+// failureThreshold × periodSeconds is the most it can get, with the first
+// probe a whole period late.)
 func (s Spec) Budget() time.Duration {
-	return s.InitialDelay + time.Duration(s.FailureThreshold)*s.Period
+	return s.InitialDelay + time.Duration(s.FailureThreshold-1)*s.Period
 }
 
 // Result is kubelet's cached result for a probe (pkg/kubelet/prober/results).

@@ -124,7 +124,7 @@ local atRiskNow(c) = std.join('', [
               description: std.join(' ', [
                 'In the last %(probeStartingWindow)s, {{ $value }} of the probes of %(probeName)s were refused before it started accepting connections: it was not listening yet.',
                 'At the probe interval that is roughly how long it takes to start.',
-                "Whether kubelet's own probes failed too depends on their schedule: a probe that waits out the start-up (initialDelaySeconds, or a startupProbe whose failureThreshold × periodSeconds covers it) never saw the refusals, while a liveness probe that did restarts the container before it listens.",
+                "Whether kubelet's own probes failed too depends on their schedule: a probe that waits out the start-up (initialDelaySeconds, or a startupProbe whose (failureThreshold − 1) × periodSeconds covers it) never saw the refusals, while a liveness probe that did restarts the container before it listens.",
                 "With --shadow.pods the exporter on the pod's node runs the pod's own probes on kubelet's schedule: `kubeprobe_exporter shadow` there, and KubeprobeShadowWouldRestart or KubeprobeShadowStartupOverdue, say whether they cover this start-up and which initialDelaySeconds or startupProbe would.",
               ]) % $._config,
             },

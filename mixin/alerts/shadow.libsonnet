@@ -52,10 +52,10 @@ local lastResult = "`kubeprobe_exporter shadow` on the node (or the exporter's /
                 'kubelet, probing the same way, restarts the container each time{{ with $labels.pod }} (the RESTARTS column of `kubectl get pod -n {{ $labels.namespace }} {{ . }}`){{ end }}. ',
                 '{{ with query (print "kubeprobe_shadow_startup_longest_seconds" $m) }}The longest start-up this probe has seen took {{ . | first | value | humanizeDuration }}',
                 '{{ else }}This probe has not seen the container start (succeed once) since the exporter began watching it{{ end }}; ',
-                'the probe allows %(budget)s (initialDelaySeconds + failureThreshold × periodSeconds). ',
+                'the probe allows %(budget)s (initialDelaySeconds + (failureThreshold − 1) × periodSeconds). ',
                 recommendation(
                   '{{ with query (print "kubeprobe_shadow_startup_longest_seconds" $m) }}The start-ups seen fit that, so the container stopped answering after it had started: read %(logs)s from before the restart, and %(lastResult)s.' +
-                  '{{ else }}If the container is slow to start rather than broken, a startupProbe whose failureThreshold × periodSeconds covers its start-up keeps liveness off it until it has started; %(lastResult)s, and %(logs)s from before the restart say how far it got.{{ end }}'
+                  '{{ else }}If the container is slow to start rather than broken, a startupProbe whose (failureThreshold − 1) × periodSeconds covers its start-up keeps liveness off it until it has started; %(lastResult)s, and %(logs)s from before the restart say how far it got.{{ end }}'
                 ),
               ]) % ($._config { who: who, budget: budget, lastResult: lastResult, logs: logs, matchers: matchers($._config) }),
             },
@@ -86,7 +86,7 @@ local lastResult = "`kubeprobe_exporter shadow` on the node (or the exporter's /
                 '{{ with query (print "kubeprobe_shadow_recommended_startup_failure_threshold" $m) }}',
                 'first succeeded {{ with query (print "kubeprobe_shadow_startup_longest_seconds" $m) }}{{ . | first | value | humanizeDuration }}{{ end }} after the container started',
                 '{{ else }}has not succeeded in the {{ $value | humanizeDuration }} since the container started{{ end }}, ',
-                'longer than the %(budget)s the probe allows (initialDelaySeconds + failureThreshold × periodSeconds). ',
+                'longer than the %(budget)s the probe allows (initialDelaySeconds + (failureThreshold − 1) × periodSeconds). ',
                 "{{ if eq $labels.probe_type \"readiness\" }}A readiness probe does not restart the container, but kubelet keeps it out of its Services' endpoints while it starts, and a rollout waits for it. ",
                 "{{ else }}kubelet restarts a container whose start-up outlasts its liveness or startup probe's budget, before it has started (KubeprobeShadowWouldRestart). {{ end }}",
                 recommendation("It has not started yet: %(lastResult)s, and the container's logs say what it waits for."),

@@ -204,7 +204,7 @@ local lib = import 'lib.libsonnet';
           panels: [
             lib.timeseries(
               'Start-up time',
-              "Seconds from a container's start until its probe first succeeded (kubeprobe_shadow_time_to_first_success_seconds): the median and 90th percentile of the start-ups in each interval, a point per interval with one; the line is the probe's budget, initialDelaySeconds + failureThreshold × periodSeconds. Points above their line are KubeprobeShadowStartupOverdue: the probe's schedule does not cover the start-up.",
+              "Seconds from a container's start until its probe first succeeded (kubeprobe_shadow_time_to_first_success_seconds): the median and 90th percentile of the start-ups in each interval, a point per interval with one; the line is the probe's budget, initialDelaySeconds + (failureThreshold − 1) × periodSeconds. Points above their line are KubeprobeShadowStartupOverdue: the probe's schedule does not cover the start-up.",
               [
                 lib.query(sh('histogram_quantile(0.5, sum by (%%(by)s, le) (increase(kubeprobe_shadow_time_to_first_success_seconds_bucket{%(N)s}[$__rate_interval])))'), 'p50 {{namespace}}/{{pod}} {{container}} {{probe_type}}'),
                 lib.query(sh('histogram_quantile(0.9, sum by (%%(by)s, le) (increase(kubeprobe_shadow_time_to_first_success_seconds_bucket{%(N)s}[$__rate_interval])))'), 'p90 {{namespace}}/{{pod}} {{container}} {{probe_type}}'),
