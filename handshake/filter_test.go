@@ -76,11 +76,7 @@ func TestFilterPassesOnlySYNAndRST(t *testing.T) {
 		t.Fatalf("the filter does not load: %v", err)
 	}
 	tcp := layers.IPProtocolTCP
-	cases := []struct {
-		name string
-		p    packet
-		pass bool
-	}{
+	cases := []filterCase{
 		{"IPv4 SYN", packet{proto: tcp, syn: true}, true},
 		{"IPv4 SYN-ACK", packet{proto: tcp, syn: true, ack: true}, true},
 		{"IPv4 RST", packet{proto: tcp, rst: true}, true},
@@ -96,15 +92,7 @@ func TestFilterPassesOnlySYNAndRST(t *testing.T) {
 		{"IPv6 ACK", packet{v6: true, proto: tcp, ack: true}, false},
 		{"IPv6 UDP", packet{v6: true, proto: layers.IPProtocolUDP}, false},
 	}
-	for _, c := range cases {
-		kept, err := vm.Run(c.p.bytes(t))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if want := map[bool]int{true: traceSnapLen, false: 0}[c.pass]; kept != want {
-			t.Errorf("%s: filter keeps %d bytes, want %d", c.name, kept, want)
-		}
-	}
+	runFilterCases(t, vm, cases)
 	if kept, _ := vm.Run([]byte{0x00, 0x01, 0x08, 0x00}); kept != 0 {
 		t.Errorf("an ARP-like packet: filter keeps %d bytes, want 0", kept)
 	}
@@ -198,5 +186,27 @@ func TestDecoderReadsCutOffSegments(t *testing.T) {
 	}
 	if _, ok := d.decode([]byte{1, 2, 3}, uint16(layers.EthernetTypeARP)); ok {
 		t.Error("an ARP packet decoded as a TCP segment")
+	}
+}
+
+// filterCase is a packet and whether a capture filter should pass it.
+type filterCase struct {
+	name string
+	p    packet
+	pass bool
+}
+
+// runFilterCases runs each case's packet through the filter in vm: a
+// packet passed is cut to traceSnapLen, one refused to nothing.
+func runFilterCases(t *testing.T, vm *bpf.VM, cases []filterCase) {
+	t.Helper()
+	for _, c := range cases {
+		kept, err := vm.Run(c.p.bytes(t))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if want := map[bool]int{true: traceSnapLen, false: 0}[c.pass]; kept != want {
+			t.Errorf("%s: filter keeps %d bytes, want %d", c.name, kept, want)
+		}
 	}
 }

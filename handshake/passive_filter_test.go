@@ -21,11 +21,7 @@ func TestResetFilterPassesOnlyRST(t *testing.T) {
 		t.Fatalf("the kernel's filter does not assemble: %v", err)
 	}
 	tcp := layers.IPProtocolTCP
-	cases := []struct {
-		name string
-		p    packet
-		pass bool
-	}{
+	cases := []filterCase{
 		{"IPv4 RST", packet{proto: tcp, rst: true}, true},
 		{"IPv4 RST-ACK", packet{proto: tcp, rst: true, ack: true}, false},
 		{"IPv4 RST-FIN", packet{proto: tcp, rst: true, fin: true}, true},
@@ -42,15 +38,7 @@ func TestResetFilterPassesOnlyRST(t *testing.T) {
 		{"IPv6 ACK", packet{v6: true, proto: tcp, ack: true}, false},
 		{"IPv6 UDP", packet{v6: true, proto: layers.IPProtocolUDP}, false},
 	}
-	for _, c := range cases {
-		kept, err := vm.Run(c.p.bytes(t))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if want := map[bool]int{true: traceSnapLen, false: 0}[c.pass]; kept != want {
-			t.Errorf("%s: filter keeps %d bytes, want %d", c.name, kept, want)
-		}
-	}
+	runFilterCases(t, vm, cases)
 	if kept, _ := vm.Run([]byte{0x45}); kept != 0 {
 		t.Errorf("a one-byte packet: filter keeps %d bytes, want 0", kept)
 	}
@@ -67,11 +55,7 @@ func TestWatchFilterPassesTheSYNACKsOfTheFarEndsFollowed(t *testing.T) {
 	}
 	back4 := netip.MustParseAddrPort("198.18.0.1:30080")
 	back6 := netip.MustParseAddrPort("[2001:db8::1]:30080")
-	cases := []struct {
-		name string
-		p    packet
-		pass bool
-	}{
+	cases := []filterCase{
 		{"IPv4 SYN-ACK from a far end followed", packet{proto: tcp, syn: true, ack: true, src: v4, dst: back4}, true},
 		{"IPv4 SYN-ACK from another port", packet{proto: tcp, syn: true, ack: true, src: netip.MustParseAddrPort("198.18.0.2:81"), dst: back4}, false},
 		{"IPv4 SYN-ACK from another host", packet{proto: tcp, syn: true, ack: true, src: netip.MustParseAddrPort("198.18.0.3:80"), dst: back4}, false},
@@ -85,15 +69,7 @@ func TestWatchFilterPassesTheSYNACKsOfTheFarEndsFollowed(t *testing.T) {
 		{"IPv6 RST", packet{v6: true, proto: tcp, rst: true}, true},
 		{"IPv6 RST-ACK", packet{v6: true, proto: tcp, rst: true, ack: true}, false},
 	}
-	for _, c := range cases {
-		kept, err := vm.Run(c.p.bytes(t))
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if want := map[bool]int{true: traceSnapLen, false: 0}[c.pass]; kept != want {
-			t.Errorf("%s: filter keeps %d bytes, want %d", c.name, kept, want)
-		}
-	}
+	runFilterCases(t, vm, cases)
 	many := make([]netip.AddrPort, maxFilterRemotes)
 	for i := range many {
 		many[i] = netip.AddrPortFrom(netip.MustParseAddr("2001:db8::2"), uint16(1000+i))
