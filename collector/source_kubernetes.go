@@ -2,30 +2,22 @@ package collector
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"sync"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/kubeprobe/kubeprobe_exporter/internal/kubeapi"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/tools/cache"
+
+	"github.com/kubeprobe/kubeprobe_exporter/internal/kubeapi"
 )
 
 // kubernetesSource knows the NodePorts of every Service of type NodePort
 // and LoadBalancer from an informer: one list, then a watch, so the API
 // server is not polled on every scrape.
 type kubernetesSource struct {
-	informer cache.SharedIndexInformer
-
-	mu      sync.Mutex
-	lastErr error // of the last list or watch; nil once one succeeds
-	stopped chan struct{}
+	informer *kubeapi.Informer
+	stopped  chan struct{}
 }
 
 // newKubernetesSourceFromConfig connects with --kubeconfig, or with the
@@ -46,27 +38,12 @@ func newKubernetesSourceFromConfig(kubeconfig string) (*kubernetesSource, error)
 // in tests. client, when not nil, tells the informer that it cannot
 // stream its first list as a watch, as client-go's fakes cannot.
 func newKubernetesSource(services kubeapi.Resource[*corev1.ServiceList], client any) *kubernetesSource {
-	s := &kubernetesSource{lastErr: errors.New("the Services have not been listed yet"), stopped: make(chan struct{})}
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			list, err := services.List(ctx, opts)
-			s.record(err)
-			return list, err
-		},
-		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			w, err := services.Watch(ctx, opts)
-			s.record(err)
-			return w, err
-		},
+	s := &kubernetesSource{
+		informer: kubeapi.NewInformer(services, &corev1.Service{}, kubeapi.InformerOptions{Objects: "Services", Flag: "--nodeport.kubernetes", Fake: client}),
+		stopped:  make(chan struct{}),
 	}
-	s.informer = cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, client), &corev1.Service{}, 0, cache.Indexers{})
-	// Neither can fail before the informer runs.
+	// It cannot fail before the informer runs.
 	_ = s.informer.SetTransform(trimService)
-	_ = s.informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		if !errors.Is(err, io.EOF) {
-			s.record(err)
-		}
-	})
 	return s
 }
 
@@ -83,24 +60,9 @@ func (s *kubernetesSource) Start(ctx context.Context, logger log.Logger) {
 func (s *kubernetesSource) Stopped() <-chan struct{} { return s.stopped }
 
 // WaitForSync waits for the first list of Services.
-func (s *kubernetesSource) WaitForSync(ctx context.Context) error {
-	if !cache.WaitForCacheSync(ctx.Done(), s.informer.HasSynced) {
-		return fmt.Errorf("listing Services through the Kubernetes API (--nodeport.kubernetes): %w", s.err())
-	}
-	return nil
-}
+func (s *kubernetesSource) WaitForSync(ctx context.Context) error { return s.informer.WaitForSync(ctx) }
 
-func (s *kubernetesSource) record(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lastErr = err
-}
-
-func (s *kubernetesSource) err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErr
-}
+func (s *kubernetesSource) err() error { return s.informer.Err() }
 
 func (*kubernetesSource) Name() string { return sourceKubernetes }
 

@@ -2,17 +2,10 @@ package shadow
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"sync"
 
 	"github.com/go-kit/log"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
@@ -30,38 +23,18 @@ type Pods struct {
 	keep     Keeper
 	release  config.KubeletVersion
 	log      log.Logger
-	informer cache.SharedIndexInformer
-
-	mu      sync.Mutex
-	lastErr error
-	targets probeTargets
+	informer *kubeapi.Informer
+	targets  probeTargets
 }
 
 // NewPods watches the pods of node. client, when not nil, tells the
 // informer that it cannot stream its first list as a watch (client-go's
 // fakes). release is the node's kubelet's, whose rules its probes follow.
 func NewPods(m *Manager, pods kubeapi.Resource[*corev1.PodList], client any, node string, release config.KubeletVersion, run Runner, keep Keeper, logger log.Logger) *Pods {
-	p := &Pods{manager: m, run: run, keep: keep, release: release, log: logger, lastErr: errors.New("the Pods have not been listed yet")}
-	onNode := fields.OneTermEqualSelector("spec.nodeName", node).String()
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			opts.FieldSelector = onNode
-			list, err := pods.List(ctx, opts)
-			p.record(err)
-			return list, err
-		},
-		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			opts.FieldSelector = onNode
-			w, err := pods.Watch(ctx, opts)
-			p.record(err)
-			return w, err
-		},
-	}
-	p.informer = cache.NewSharedIndexInformer(cache.ToListWatcherWithWatchListSemantics(lw, client), &corev1.Pod{}, 0, cache.Indexers{})
-	_ = p.informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		if !errors.Is(err, io.EOF) {
-			p.record(err)
-		}
+	p := &Pods{manager: m, run: run, keep: keep, release: release, log: logger}
+	p.informer = kubeapi.NewInformer(pods, &corev1.Pod{}, kubeapi.InformerOptions{
+		Objects: "this node's Pods", Flag: "--shadow.pods",
+		FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String(), Fake: client,
 	})
 	_, _ = p.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { p.update(obj) },
@@ -77,24 +50,7 @@ func (p *Pods) Start(ctx context.Context) {
 }
 
 // WaitForSync waits for the first list of the node's pods.
-func (p *Pods) WaitForSync(ctx context.Context) error {
-	if !cache.WaitForCacheSync(ctx.Done(), p.informer.HasSynced) {
-		return fmt.Errorf("listing this node's Pods through the Kubernetes API (--shadow.pods): %w", p.err())
-	}
-	return nil
-}
-
-func (p *Pods) record(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.lastErr = err
-}
-
-func (p *Pods) err() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.lastErr
-}
+func (p *Pods) WaitForSync(ctx context.Context) error { return p.informer.WaitForSync(ctx) }
 
 func (p *Pods) update(obj any) {
 	pod, ok := obj.(*corev1.Pod)
