@@ -42,8 +42,12 @@ func captureFilter(remotes []netip.AddrPort, all bool) []bpf.Instruction {
 			v6 = append(v6, r)
 		}
 	}
-	ipv4 := ipv4Section(v4, all)
-	ipv6 := ipv6Section(v6, all)
+	return byIPVersion(ipv4Section(v4, all), ipv6Section(v6, all))
+}
+
+// byIPVersion is a program that runs ipv4 on IPv4 packets, ipv6 on IPv6
+// ones and rejects the rest; each section ends in its own return.
+func byIPVersion(ipv4, ipv6 []bpf.Instruction) []bpf.Instruction {
 	prog := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: 0, Size: 1}, // version and IHL
 		bpf.ALUOpConstant{Op: bpf.ALUOpShiftRight, Val: 4},

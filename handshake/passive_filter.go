@@ -87,16 +87,7 @@ func watchFilter(synackFrom []netip.AddrPort, outgoingOnly bool) []bpf.Instructi
 		ipv6 = append(ipv6, endpointMatch(8, words, bpf.LoadAbsolute{Off: 40, Size: 2}, r.Port())...) // from it
 	}
 	ipv6 = append(ipv6, reject)
-	prog := []bpf.Instruction{
-		bpf.LoadAbsolute{Off: 0, Size: 1}, // version and IHL
-		bpf.ALUOpConstant{Op: bpf.ALUOpShiftRight, Val: 4},
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 4, SkipTrue: 0, SkipFalse: 1},
-		bpf.Jump{Skip: 3}, // to the IPv4 section
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 0, SkipFalse: 1},
-		bpf.Jump{Skip: uint32(1 + len(ipv4))}, // to the IPv6 section
-		reject,
-	}
-	return append(append(prog, ipv4...), ipv6...)
+	return byIPVersion(ipv4, ipv6)
 }
 
 // flagSections reads the TCP flags in A: a RST without ACK goes through
