@@ -162,9 +162,13 @@ func (r routes) handshakeLogs(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "the handshake parameter must be the number of a reset listed on the landing page", http.StatusBadRequest)
 		return
 	}
+	if last := r.watch.LastID(); id < 1 || id > last {
+		http.Error(w, fmt.Sprintf("handshake=%d: no reset ever had this id; ids run from 1 to %d, the newest, and the landing page lists those still kept", id, last), http.StatusBadRequest)
+		return
+	}
 	e, ok := r.watch.Get(id)
 	if !ok {
-		http.Error(w, fmt.Sprintf("reset %d is no longer kept (see --handshakes.watch.keep)", id), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("handshake=%d: that reset is no longer kept: only the last --handshakes.watch.keep are", id), http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

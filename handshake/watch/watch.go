@@ -43,7 +43,7 @@ type Watch struct {
 	droppedBy  map[string]uint64
 	recent     []*Event // oldest first
 	last       *Event   // the one of the latest reset
-	nextID     int64
+	nextID     int64    // the id of the newest event; 0 before the first
 }
 
 // New returns a Watch with nothing counted.
@@ -77,8 +77,8 @@ func (w *Watch) Observe(r handshake.Reset) {
 		w.setLast(e)
 		return
 	}
+	w.nextID++ // ids from 1, as the probes' on /logs
 	e := &Event{ID: w.nextID, Outcome: r.Outcome, Local: r.Local, Remote: r.Remote, Owner: owner, PortClass: class}
-	w.nextID++
 	e.NodePort, e.Owners = w.nodePort(r.Local.Port())
 	e.add(r)
 	w.setLast(e)
@@ -154,6 +154,14 @@ func (w *Watch) Recent() []Event {
 	}
 	slices.SortStableFunc(out, func(a, b Event) int { return b.Last().Compare(a.Last()) })
 	return out
+}
+
+// LastID is the id of the newest event: events have ids from 1 to it, 0
+// before the first.
+func (w *Watch) LastID() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.nextID
 }
 
 // Get returns the kept event id, if it still is.
