@@ -85,7 +85,7 @@ func ipv4Section(remotes []netip.AddrPort, all bool) []bpf.Instruction {
 		return append(prog, accept)
 	}
 	for _, r := range remotes {
-		addr := []uint32{binary.BigEndian.Uint32(r.Addr().AsSlice())}
+		addr := addressWords(r.Addr())
 		prog = append(prog, endpointMatch(12, addr, bpf.LoadIndirect{Off: 0, Size: 2}, r.Port())...) // from it
 		prog = append(prog, endpointMatch(16, addr, bpf.LoadIndirect{Off: 2, Size: 2}, r.Port())...) // to it
 	}
@@ -107,11 +107,7 @@ func ipv6Section(remotes []netip.AddrPort, all bool) []bpf.Instruction {
 		return append(prog, accept)
 	}
 	for _, r := range remotes {
-		a := r.Addr().As16()
-		words := make([]uint32, 4)
-		for i := range words {
-			words[i] = binary.BigEndian.Uint32(a[4*i:])
-		}
+		words := addressWords(r.Addr())
 		prog = append(prog, endpointMatch(8, words, bpf.LoadAbsolute{Off: 40, Size: 2}, r.Port())...)  // from it
 		prog = append(prog, endpointMatch(24, words, bpf.LoadAbsolute{Off: 42, Size: 2}, r.Port())...) // to it
 	}
@@ -143,3 +139,14 @@ const (
 	tcpRST = 0x04
 	tcpACK = 0x10
 )
+
+// addressWords is addr as the 32-bit words a filter compares it by: one
+// for IPv4, four for IPv6, in network order.
+func addressWords(addr netip.Addr) []uint32 {
+	b := addr.AsSlice()
+	words := make([]uint32, len(b)/4)
+	for i := range words {
+		words[i] = binary.BigEndian.Uint32(b[4*i:])
+	}
+	return words
+}

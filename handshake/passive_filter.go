@@ -1,7 +1,6 @@
 package handshake
 
 import (
-	"encoding/binary"
 	"net/netip"
 
 	"golang.org/x/net/bpf"
@@ -67,7 +66,7 @@ func watchFilter(synackFrom []netip.AddrPort, outgoingOnly bool) []bpf.Instructi
 	}
 	ipv4 = append(ipv4, flagSections(pass)...)
 	for _, r := range v4 {
-		addr := []uint32{binary.BigEndian.Uint32(r.Addr().AsSlice())}
+		addr := addressWords(r.Addr())
 		ipv4 = append(ipv4, endpointMatch(12, addr, bpf.LoadIndirect{Off: 0, Size: 2}, r.Port())...) // from it
 	}
 	ipv4 = append(ipv4, reject)
@@ -79,11 +78,7 @@ func watchFilter(synackFrom []netip.AddrPort, outgoingOnly bool) []bpf.Instructi
 	}
 	ipv6 = append(ipv6, flagSections(pass)...)
 	for _, r := range v6 {
-		a := r.Addr().As16()
-		words := make([]uint32, 4)
-		for i := range words {
-			words[i] = binary.BigEndian.Uint32(a[4*i:])
-		}
+		words := addressWords(r.Addr())
 		ipv6 = append(ipv6, endpointMatch(8, words, bpf.LoadAbsolute{Off: 40, Size: 2}, r.Port())...) // from it
 	}
 	ipv6 = append(ipv6, reject)
