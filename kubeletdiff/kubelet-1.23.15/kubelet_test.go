@@ -1,3 +1,6 @@
+// This file is shared by the modules of kubelet 1.23.15, 1.23.17 (the
+// others' kubelet_test.go is a symlink to it): each module's
+// release_test.go names its release.
 package kubeletdiff
 
 import (
@@ -18,10 +21,8 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/kubeletdiff/harness"
 )
 
-const release = "1.23.15"
-
-// TestAgainstKubelet compares the exporter with kubelet 1.23.15's
-// pkg/probe. make kubelet-diff runs it with the -ldflags that give
+// TestAgainstKubelet compares the exporter with the pkg/probe of this
+// module's kubelet release. make kubelet-diff runs it with the -ldflags that give
 // kubelet's version (and so its User-Agent) as a release build has it.
 func TestAgainstKubelet(t *testing.T) {
 	if v := version.Get(); v.Major+"."+v.Minor != release[:strings.LastIndex(release, ".")] {

@@ -1,10 +1,11 @@
+// This file is shared by the modules of kubelet 1.26.1, 1.27.1, 1.37.2 (the
+// others' kubelet_test.go is a symlink to it): each module's
+// release_test.go names its release, and its probe_test.go what changed at it.
 package kubeletdiff
 
 import (
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -17,10 +18,8 @@ import (
 	"github.com/kubeprobe/kubeprobe_exporter/kubeletdiff/harness"
 )
 
-const release = "1.26.1"
-
-// TestAgainstKubelet compares the exporter with kubelet 1.26.1's
-// pkg/probe. make kubelet-diff runs it with the -ldflags that give
+// TestAgainstKubelet compares the exporter with the pkg/probe of this
+// module's kubelet release. make kubelet-diff runs it with the -ldflags that give
 // kubelet's version (and so its User-Agent) as a release build has it.
 func TestAgainstKubelet(t *testing.T) {
 	if v := version.Get(); v.Major+"."+v.Minor != release[:strings.LastIndex(release, ".")] {
@@ -73,6 +72,3 @@ func portOf(p harness.Probe, port int) intstr.IntOrString {
 func container(port int) *v1.Container {
 	return &v1.Container{Ports: []v1.ContainerPort{{Name: "found", ContainerPort: int32(port)}}}
 }
-
-var _ = strconv.Itoa
-var _ = time.Second

@@ -1,0 +1,4 @@
+package kubeletdiff
+
+// release is the kubelet release whose pkg/probe this module builds.
+const release = "1.23.17"
