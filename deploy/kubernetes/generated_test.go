@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"reflect"
 	"testing"
 
@@ -19,11 +18,10 @@ import (
 var update = flag.Bool("update", false, "rewrite config.yml and prometheusrule.yaml from their sources")
 
 const (
-	configSource   = "../../config.example.yml"
-	alertsSource   = "../../mixin/prometheus_alerts.yaml"
-	rulesSource    = "../../mixin/prometheus_rules.yaml"
-	ruleFile       = "prometheus-operator/prometheusrule.yaml"
-	regenerateHint = "run make kubernetes-manifests and commit the result"
+	configSource = "../../config.example.yml"
+	alertsSource = "../../mixin/prometheus_alerts.yaml"
+	rulesSource  = "../../mixin/prometheus_rules.yaml"
+	ruleFile     = "prometheus-operator/prometheusrule.yaml"
 )
 
 const ruleHeader = `# Generated from mixin/prometheus_alerts.yaml and mixin/prometheus_rules.yaml
@@ -60,23 +58,8 @@ func prometheusRule(sources ...[]byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// checkGenerated compares a committed file with what its sources make, or
-// rewrites it under -update.
-func checkGenerated(t *testing.T, path string, want []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
-		t.Errorf("%s is not in step with its source: %s", path, regenerateHint)
-	}
-}
-
 func TestGeneratedConfig(t *testing.T) {
-	checkGenerated(t, readKustomization(t, ".").ConfigMapGenerator[0].Files[0], readFile(t, configSource))
+	manifest.CheckGenerated(t, readKustomization(t, ".").ConfigMapGenerator[0].Files[0], readFile(t, configSource), *update)
 }
 
 func TestGeneratedPrometheusRule(t *testing.T) {
@@ -84,12 +67,12 @@ func TestGeneratedPrometheusRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGenerated(t, ruleFile, want)
+	manifest.CheckGenerated(t, ruleFile, want, *update)
 
 	// Whatever the text, the PrometheusRule must hold every group of both
 	// files, in order, unchanged.
 	rule := manifest.Only[*monitoringv1.PrometheusRule](t, decodeFile(t, ruleFile))
 	if !reflect.DeepEqual(rule.Spec.Groups, manifest.MixinGroups(t)) {
-		t.Errorf("%s: its groups differ from the mixin's: %s", ruleFile, regenerateHint)
+		t.Errorf("%s: its groups differ from the mixin's: %s", ruleFile, manifest.RegenerateHint)
 	}
 }
