@@ -9,6 +9,16 @@ import (
 	"testing"
 )
 
+// RequireVersion fails the test unless kubelet's version, as
+// component-base reports it (major, minor), is release's: the User-Agent
+// kubelet sends carries it, and only a release build's -ldflags set it.
+func RequireVersion(t *testing.T, release, major, minor string) {
+	t.Helper()
+	if major+"."+minor != release[:strings.LastIndex(release, ".")] {
+		t.Fatalf("kubelet's version is %q.%q: run with -ldflags '-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=N' (make kubelet-diff does)", major, minor)
+	}
+}
+
 // Run runs every case that applies to k's release through kubelet's code
 // and through the exporter, and fails on every difference that is not a
 // known one.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 
 	"k8s.io/component-base/version"
@@ -25,9 +24,8 @@ import (
 // module's kubelet release. make kubelet-diff runs it with the -ldflags that give
 // kubelet's version (and so its User-Agent) as a release build has it.
 func TestAgainstKubelet(t *testing.T) {
-	if v := version.Get(); v.Major+"."+v.Minor != release[:strings.LastIndex(release, ".")] {
-		t.Fatalf("kubelet's version is %q.%q: run with -ldflags '-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=N' (make kubelet-diff does)", v.Major, v.Minor)
-	}
+	v := version.Get()
+	harness.RequireVersion(t, release, v.Major, v.Minor)
 	harness.Run(t, kubelet{http: httpprobe.New(false), tcp: tcpprobe.New(), grpc: grpcprobe.New()})
 }
 
