@@ -4,15 +4,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 )
 
@@ -45,19 +39,8 @@ func BenchmarkHandler(b *testing.B) {
 // newBenchHandler is the handler as serve wires it, on configYAML.
 func newBenchHandler(b *testing.B, configYAML string, runner *Runner) *Handler {
 	b.Helper()
-	path := filepath.Join(b.TempDir(), "kubeprobe.yml")
-	if err := os.WriteFile(path, []byte(configYAML), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	sc := config.NewSafeConfig(reg)
-	if err := sc.Reload(path); err != nil {
-		b.Fatal(err)
-	}
-	return NewHandler(HandlerOptions{
-		Config: sc, Runner: runner, History: NewHistory(100, 16<<20),
-		Slots: NewSlots(16, reg), TimeoutOffset: 500 * time.Millisecond, Registerer: reg,
-	})
+	h, _ := newHandlerOn(b, configYAML, runner, NewHistory(100, 16<<20))
+	return h
 }
 
 func serve(h http.Handler, url, encoding string) *httptest.ResponseRecorder {

@@ -19,17 +19,24 @@ import (
 
 func newTestHandler(t *testing.T, configYAML string) (*Handler, *prometheus.Registry) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "kubeprobe.yml")
+	return newHandlerOn(t, configYAML, NewRunner(nil, nil, log.NewNopLogger()), NewHistory(10, 1<<30))
+}
+
+// newHandlerOn is the handler as serve wires it, on configYAML, with its
+// own registry.
+func newHandlerOn(tb testing.TB, configYAML string, runner *Runner, history *History) (*Handler, *prometheus.Registry) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "kubeprobe.yml")
 	if err := os.WriteFile(path, []byte(configYAML), 0o600); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
 	sc := config.NewSafeConfig(reg)
 	if err := sc.Reload(path); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return NewHandler(HandlerOptions{
-		Config: sc, Runner: NewRunner(nil, nil, log.NewNopLogger()), History: NewHistory(10, 1<<30),
+		Config: sc, Runner: runner, History: history,
 		Slots: NewSlots(16, reg), TimeoutOffset: 500 * time.Millisecond, Registerer: reg,
 	}), reg
 }
