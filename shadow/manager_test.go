@@ -41,18 +41,34 @@ func entry(name string, typ ProbeType, s *script, spec Spec) Probe {
 	return Probe{Key: Key{Container: name}, Spec: spec, Run: s.probe, Identity: name + string(typ)}
 }
 
-// step advances the clock, waits for every worker to have finished the
-// tick, then for every script to have been called as often as it says.
+// step advances the clock once every running worker waits on it (one
+// ticker, or the start jitter, each), waits for every worker to have
+// finished the tick, then for every script to have been called as often
+// as it says. Waiting for one waiter only would let a worker still in its
+// first tick miss the step, and take its ticker from the stepped time.
 func (f *managerFixture) step(d time.Duration, want map[*script]int) {
 	f.t.Helper()
-	waitFor(f.t, func() bool { return f.clock.HasWaiters() })
-	workers := int64(len(f.m.views()))
+	workers := int64(f.runningWorkers())
+	waitFor(f.t, func() bool { return int64(f.clock.Waiters()) >= workers })
 	before := f.ticks.Load()
 	f.clock.Step(d)
 	waitFor(f.t, func() bool { return f.ticks.Load() >= before+workers })
 	for s, n := range want {
 		waitCalls(f.t, s, n)
 	}
+}
+
+// runningWorkers counts the workers whose loop has not ended.
+func (f *managerFixture) runningWorkers() int {
+	n := 0
+	for _, v := range f.m.views() {
+		select {
+		case <-v.r.loop.stopped:
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func (f *managerFixture) value(name string, labelPairs ...string) float64 {
