@@ -16,29 +16,36 @@ import (
 // connect opens a TCP connection to remote the way connect(2) does in
 // Go's dialer, but announces the local address to the trace as soon as
 // the kernel has chosen it, while the SYN is on its way. The socket waits
-// on Go's poller through an *os.File, and net.FileConn makes the one
-// duplicate the connection needs, so a connect holds two descriptors for
-// a moment and one after.
+// on Go's poller through an *os.File, which the connection keeps: one
+// descriptor per connect.
 func connect(ctx context.Context, remote netip.AddrPort, opts Options, tr *trace) (net.Conn, netip.AddrPort, error) {
 	fd, err := unix.Socket(addressFamily(remote.Addr()), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
 		return nil, netip.AddrPort{}, os.NewSyscallError("socket", err)
 	}
 	f := os.NewFile(uintptr(fd), "tcp")
-	defer f.Close() // the net.Conn holds its own duplicate
+	local, err := connectFile(ctx, f, remote, opts, tr)
+	if err != nil {
+		f.Close()
+		return nil, local, err
+	}
+	return newTCPConn(f, local, remote), local, nil
+}
+
+// connectFile sets f's options and connects it.
+func connectFile(ctx context.Context, f *os.File, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return nil, netip.AddrPort{}, err
+		return netip.AddrPort{}, err
 	}
 	if err := control(rc, func(fd int) error { return apply(opts, fd, remote.Addr()) }); err != nil {
-		return nil, netip.AddrPort{}, err
+		return netip.AddrPort{}, err
 	}
 	local, err := connectNotingICMP(ctx, f, rc, remote, opts, tr)
 	if err != nil {
-		return nil, local, err
+		return local, err
 	}
-	conn, err := net.FileConn(f)
-	return conn, local, err
+	return local, control(rc, setDialerOptions)
 }
 
 // control runs fn on the socket and returns its error.
@@ -48,6 +55,29 @@ func control(rc syscall.RawConn, fn func(fd int) error) error {
 		return err
 	}
 	return fnErr
+}
+
+// dialerOptions are what Go's dialer, and so kubelet's, gives every TCP
+// connection: TCP_NODELAY, and keepalive probes after 15 s idle, every
+// 15 s, 9 of them (net's defaults).
+var dialerOptions = []struct{ level, opt, value int }{
+	{unix.IPPROTO_TCP, unix.TCP_NODELAY, 1},
+	{unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1},
+	{unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 15},
+	{unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 15},
+	{unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 9},
+}
+
+// setDialerOptions sets dialerOptions once connected, where Go's dialer
+// sets them (set before connect(2), they made each probe dearer in
+// BenchmarkProbeTCP).
+func setDialerOptions(fd int) error {
+	for _, o := range dialerOptions {
+		if err := unix.SetsockoptInt(fd, o.level, o.opt, o.value); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+	}
+	return nil
 }
 
 // apply sets the socket options and binds, before connect.
@@ -100,12 +130,7 @@ func connectAndWait(ctx context.Context, f *os.File, rc syscall.RawConn, remote 
 		stop := abandonAfterSYNACK(tr, opts.AbandonAfterSYNACK, func() { abandoned.Store(true); cancel() })
 		defer stop()
 	}
-	// The poller wakes the wait below when the deadline passes: ctx's own,
-	// or now, when ctx is cancelled.
-	if deadline, ok := ctx.Deadline(); ok {
-		_ = f.SetWriteDeadline(deadline)
-	}
-	defer context.AfterFunc(ctx, func() { _ = f.SetWriteDeadline(time.Unix(1, 0)) })()
+	defer interruptWrites(ctx, f)()
 	var local netip.AddrPort
 	var connErr error
 	started := false
@@ -134,6 +159,27 @@ func connectAndWait(ctx context.Context, f *os.File, rc syscall.RawConn, remote 
 	return local, connectError(err, abandoned.Load())
 }
 
+// interruptWrites has the poller end f's wait for writability when ctx's
+// deadline passes, or at once when ctx is cancelled. The release it
+// returns clears the deadline again, after any interruption in flight, so
+// that the connection it becomes has none.
+func interruptWrites(ctx context.Context, f *os.File) (release func()) {
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = f.SetWriteDeadline(deadline)
+	}
+	interrupted := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = f.SetWriteDeadline(time.Unix(1, 0))
+		close(interrupted)
+	})
+	return func() {
+		if !stop() {
+			<-interrupted
+		}
+		_ = f.SetWriteDeadline(time.Time{})
+	}
+}
+
 // connectProgress reports how a connect in progress stands: nil when
 // established, EAGAIN to keep waiting, else its error.
 func connectProgress(fd int) error {
@@ -145,7 +191,8 @@ func connectProgress(fd int) error {
 		return unix.Errno(errno)
 	}
 	// The poller may wake us early; only a peer means connected.
-	if _, err := unix.Getpeername(fd); err != nil {
+	// syscall's, not x/sys/unix's: that one asks SO_PROTOCOL as well.
+	if _, err := syscall.Getpeername(fd); err != nil {
 		return unix.EAGAIN
 	}
 	return nil
@@ -170,14 +217,14 @@ func abandonAfterSYNACK(tr *trace, wait time.Duration, giveUp func()) (stop func
 }
 
 func localAddr(fd int) netip.AddrPort {
-	sa, err := unix.Getsockname(fd)
+	sa, err := syscall.Getsockname(fd) // one call; unix's adds SO_PROTOCOL
 	if err != nil {
 		return netip.AddrPort{}
 	}
 	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
+	case *syscall.SockaddrInet4:
 		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
+	case *syscall.SockaddrInet6:
 		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
 	}
 	return netip.AddrPort{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +15,7 @@ import (
 // sockopt reads an option of a connected socket.
 func sockopt(t *testing.T, conn net.Conn, level, name int) int {
 	t.Helper()
-	rc, err := conn.(*net.TCPConn).SyscallConn()
+	rc, err := conn.(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package prober
 import (
 	"context"
 	"net"
+	"syscall"
 	"testing"
 
 	"github.com/go-kit/log"
@@ -79,7 +80,7 @@ func sockoptInt(t *testing.T, conn net.Conn, level, name int) int {
 // control runs get on the connection's socket.
 func control(t *testing.T, conn net.Conn, get func(fd int) error) {
 	t.Helper()
-	rc, err := conn.(*net.TCPConn).SyscallConn()
+	rc, err := conn.(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
