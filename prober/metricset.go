@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	dto "github.com/prometheus/client_model/go"
-	"google.golang.org/protobuf/proto"
 )
 
 // metricSet is one probe's metrics, kept as the metric families promhttp
@@ -20,7 +19,9 @@ type metricSet struct {
 	families map[string]*dto.MetricFamily
 }
 
-func newMetricSet() *metricSet { return &metricSet{families: map[string]*dto.MetricFamily{}} }
+func newMetricSet() *metricSet {
+	return &metricSet{families: make(map[string]*dto.MetricFamily, 32)}
+}
 
 // set gives the gauge name, with the label pairs given ("phase",
 // "connect", …), the value v, replacing what it had.
@@ -29,21 +30,90 @@ func (s *metricSet) set(name, help string, v float64, labelPairs ...string) {
 	defer s.mu.Unlock()
 	mf := s.families[name]
 	if mf == nil {
-		mf = &dto.MetricFamily{Name: proto.String(name), Help: proto.String(help), Type: dto.MetricType_GAUGE.Enum()}
+		mf = &dto.MetricFamily{Name: intern(name), Help: intern(help), Type: gaugeType}
 		s.families[name] = mf
 	}
-	labels := make([]*dto.LabelPair, 0, len(labelPairs)/2)
-	for i := 0; i+1 < len(labelPairs); i += 2 {
-		labels = append(labels, &dto.LabelPair{Name: proto.String(labelPairs[i]), Value: proto.String(labelPairs[i+1])})
-	}
-	slices.SortFunc(labels, func(a, b *dto.LabelPair) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	labels := newLabels(labelPairs)
 	for _, m := range mf.Metric {
 		if sameLabels(m.Label, labels) {
-			m.Gauge.Value = proto.Float64(v)
+			*m.Gauge.Value = v
 			return
 		}
 	}
-	mf.Metric = append(mf.Metric, &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: proto.Float64(v)}})
+	mf.Metric = append(mf.Metric, newGauge(labels, v))
+}
+
+// A probe sets a few dozen gauges, each once; allocating each of their
+// protobuf fields on its own was most of what set cost, and of the
+// collector's work after every probe. So what does not change between
+// probes (names, help texts, label names) is kept once for the process,
+// and what makes up one series is allocated together.
+var (
+	gaugeType = dto.MetricType_GAUGE.Enum()
+	interned  sync.Map // string → *string
+)
+
+// intern returns the one copy of s. It is only ever given this package's
+// constants (metric names, help texts, label names), never a label value,
+// which may come from a target.
+func intern(s string) *string {
+	if p, ok := interned.Load(s); ok {
+		return p.(*string)
+	}
+	one := new(string) // not &s, which would put every s on the heap
+	*one = s
+	p, _ := interned.LoadOrStore(s, one)
+	return p.(*string)
+}
+
+// gaugeSeries is one series' protobuf messages in a single allocation.
+type gaugeSeries struct {
+	metric dto.Metric
+	gauge  dto.Gauge
+	value  float64
+}
+
+func newGauge(labels []*dto.LabelPair, v float64) *dto.Metric {
+	g := &gaugeSeries{value: v}
+	g.gauge.Value = &g.value
+	g.metric.Gauge = &g.gauge
+	g.metric.Label = labels
+	return &g.metric
+}
+
+// labelBlock is the label pairs of one series, with their values, in a
+// single allocation for the usual one or two labels.
+type labelBlock struct {
+	ptrs   [2]*dto.LabelPair
+	pairs  [2]dto.LabelPair
+	values [2]string
+}
+
+// newLabels makes the label pairs of "name", "value", … sorted by name,
+// as a registry would give them.
+func newLabels(labelPairs []string) []*dto.LabelPair {
+	n := len(labelPairs) / 2
+	if n == 0 {
+		return nil
+	}
+	var ptrs []*dto.LabelPair
+	var pairs []dto.LabelPair
+	var values []string
+	if n <= 2 {
+		b := &labelBlock{}
+		ptrs, pairs, values = b.ptrs[:n], b.pairs[:n], b.values[:n]
+	} else {
+		ptrs, pairs, values = make([]*dto.LabelPair, n), make([]dto.LabelPair, n), make([]string, n)
+	}
+	for i := range n {
+		values[i] = labelPairs[2*i+1]
+		pairs[i].Name, pairs[i].Value = intern(labelPairs[2*i]), &values[i]
+		ptrs[i] = &pairs[i]
+	}
+	if n > 1 {
+		slices.SortFunc(ptrs, func(a, b *dto.LabelPair) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	}
+	return ptrs
 }
 
 // drop removes the named families: facts an earlier try wrote that the

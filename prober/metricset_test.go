@@ -24,6 +24,10 @@ func TestMetricSetGathersAsARegistry(t *testing.T) {
 		{"probe_http_duration_seconds", "phases", 0.125, []string{"phase", "resolve"}},
 		{"probe_kubelet_result", "result", 0, []string{"result", "warning"}},
 		{"probe_kubelet_result", "result", 1, []string{"result", "success"}},
+		// Two labels and five, given out of order: sorted by name.
+		{"probe_pair", "two", 3, []string{"zone", "b", "area", "x"}},
+		{"probe_pair", "two", 4, []string{"zone", "a", "area", "y"}},
+		{"probe_chain_info", "five", 1, []string{"subject", "CN=s", "issuer", "CN=i", "fingerprint", "ab", "serial", "01", "alt", "a,b"}},
 	}
 	set := newMetricSet()
 	reg := prometheus.NewPedanticRegistry()
@@ -38,13 +42,15 @@ func TestMetricSetGathersAsARegistry(t *testing.T) {
 		}
 		v := vecs[s.name]
 		if v == nil {
-			v = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: s.name, Help: s.help}, []string{s.labels[0]})
+			v = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: s.name, Help: s.help}, everyOther(s.labels, 0))
 			vecs[s.name] = v
 			reg.MustRegister(v)
 		}
-		v.WithLabelValues(s.labels[1]).Set(s.value)
+		v.WithLabelValues(everyOther(s.labels, 1)...).Set(s.value)
 	}
 	set.set("probe_success", "ok", 0) // a later set replaces the value
+	set.set("probe_pair", "two", 5, "area", "x", "zone", "b") // whatever the labels' order
+	vecs["probe_pair"].WithLabelValues("b", "x").Set(5)
 	text := func(g prometheus.Gatherer) string {
 		mfs, err := g.Gather()
 		if err != nil {
@@ -63,4 +69,13 @@ func TestMetricSetGathersAsARegistry(t *testing.T) {
 	if got := text(set); got != want {
 		t.Errorf("metricSet writes\n%s\na registry writes\n%s", got, want)
 	}
+}
+
+// everyOther is the names (from 0) or the values (from 1) of label pairs.
+func everyOther(pairs []string, from int) []string {
+	var out []string
+	for i := from; i < len(pairs); i += 2 {
+		out = append(out, pairs[i])
+	}
+	return out
 }
