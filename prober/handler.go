@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 )
@@ -134,9 +133,7 @@ func (h *Handler) probe(w http.ResponseWriter, r *http.Request, req Request, deb
 		fmt.Fprint(w, report.DebugOutput())
 		return
 	}
-	// Uncompressed: a probe's answer is a few KB, which gzip made cost a
-	// fifth of the exporter's CPU when Prometheus asks for it, as it does.
-	promhttp.HandlerFor(report, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(w, r)
+	writeMetrics(w, r, report)
 }
 
 // Drain refuses new probes from now on and waits until the running ones
