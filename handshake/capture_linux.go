@@ -31,13 +31,12 @@ type capture struct {
 	conn *socket.Conn
 	log  log.Logger
 
-	syncMu    sync.Mutex // PACKET_STATISTICS resets on read: one reader at a time
-	queued    uint64     // segments the kernel queued for us, under syncMu
-	processed atomic.Uint64
-	progress  *sync.Cond // broadcast when processed grows
-	drops     atomic.Uint64
-	closed    atomic.Bool
-	done      chan struct{}
+	syncMu   sync.Mutex // PACKET_STATISTICS resets on read: one reader at a time
+	queued   uint64     // segments the kernel queued for us, under syncMu
+	progress *progress  // segments the reader has handled
+	drops    atomic.Uint64
+	closed   atomic.Bool
+	done     chan struct{}
 }
 
 // openCapture opens the socket. The BPF filter is attached before the
@@ -53,7 +52,7 @@ func openCapture(logger log.Logger) (*capture, error) {
 		c.Close()
 		return nil, err
 	}
-	return &capture{conn: c, log: logger, progress: sync.NewCond(&sync.Mutex{}), done: make(chan struct{})}, nil
+	return &capture{conn: c, log: logger, progress: newProgress(), done: make(chan struct{})}, nil
 }
 
 func setupCapture(c *socket.Conn) error {
@@ -125,38 +124,14 @@ func (c *capture) run(deliver func(segment)) {
 				deliver(s)
 			}
 		}
-		c.advance()
+		c.progress.advance()
 	}
-}
-
-// advance counts a packet as handled and wakes those waiting in sync.
-func (c *capture) advance() {
-	c.progress.L.Lock()
-	c.processed.Add(1)
-	c.progress.L.Unlock()
-	c.progress.Broadcast()
 }
 
 // sync returns once the reader has handled every segment the kernel had
 // queued for the capture when sync was called, or after syncTimeout.
 func (c *capture) sync() {
-	target := c.pollStats()
-	if c.processed.Load() >= target {
-		return
-	}
-	timedOut := false
-	timer := time.AfterFunc(syncTimeout, func() {
-		c.progress.L.Lock()
-		timedOut = true
-		c.progress.L.Unlock()
-		c.progress.Broadcast()
-	})
-	defer timer.Stop()
-	c.progress.L.Lock()
-	defer c.progress.L.Unlock()
-	for c.processed.Load() < target && !timedOut {
-		c.progress.Wait()
-	}
+	c.progress.waitFor(c.pollStats(), syncTimeout)
 }
 
 // pollStats reads the kernel's counters for the capture and returns how
