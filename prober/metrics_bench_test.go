@@ -17,7 +17,8 @@ import (
 // BenchmarkProbeMetrics is what /probe does with a tcp probe's result,
 // step by step: build the probe's metric families (its metricSet), encode
 // them as text or as protobuf (as promhttp does for the format asked), and
-// the whole of promhttp's handler, which the exporter builds per probe:
+// the whole answer: writeMetrics, against a promhttp handler made per
+// probe, as /probe used to:
 //
 //	go test -run '^$' -bench ProbeMetrics -benchmem ./prober
 func BenchmarkProbeMetrics(b *testing.B) {
@@ -48,14 +49,29 @@ func BenchmarkProbeMetrics(b *testing.B) {
 			b.ReportMetric(float64(buf.Len()), "bytes")
 		})
 	}
-	for _, encoding := range []string{"identity", "gzip"} {
-		b.Run("promhttp/encoding="+encoding, func(b *testing.B) {
+	// The answer as /probe writes it, and as the promhttp handler it used
+	// to make per probe did, plainly and with the gzip Prometheus asks for.
+	answers := []struct {
+		name  string
+		write func(http.ResponseWriter, *http.Request)
+	}{
+		{"writeMetrics", func(w http.ResponseWriter, r *http.Request) { writeMetrics(w, r, rep) }},
+		{"promhttp", func(w http.ResponseWriter, r *http.Request) {
+			promhttp.HandlerFor(rep, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(w, r)
+		}},
+		{"promhttp+gzip", func(w http.ResponseWriter, r *http.Request) {
+			promhttp.HandlerFor(rep, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+		}},
+	}
+	for _, a := range answers {
+		b.Run("answer="+a.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodGet, "/probe", nil)
-				req.Header.Set("Accept-Encoding", encoding)
+				req.Header.Set("Accept", prometheusAccept)
+				req.Header.Set("Accept-Encoding", "gzip")
 				rec := httptest.NewRecorder()
-				promhttp.HandlerFor(rep, promhttp.HandlerOpts{}).ServeHTTP(rec, req)
+				a.write(rec, req)
 				if rec.Code != http.StatusOK {
 					b.Fatal(rec.Code)
 				}
@@ -63,6 +79,9 @@ func BenchmarkProbeMetrics(b *testing.B) {
 		})
 	}
 }
+
+// prometheusAccept is the Accept header of Prometheus' scrapes.
+const prometheusAccept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
 
 func encodeGathered(b *testing.B, rep *Report, buf *bytes.Buffer, format expfmt.FormatType) {
 	mfs, err := rep.Gather()
