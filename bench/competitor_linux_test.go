@@ -21,6 +21,8 @@ const (
 	kubeprobeOff = "kubeprobe, capture off"
 	blackbox023  = "blackbox 0.23" // Debian's
 	floorName    = "floor"
+	// floorLingerName is the floor with kubelet's sockets (SO_LINGER 1 s).
+	floorLingerName = "floor, SO_LINGER 1s"
 )
 
 // builtBlackbox is the name of the blackbox_exporter release built here,

@@ -6,16 +6,26 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The floor is the least a probe over HTTP can cost: a minimal Go server
 // whose /probe does one TCP connect and close (module=tcp) or one GET on a
 // fresh connection (module=http) to the target, and answers a fixed body.
 // An exporter's figures divided by the floor's are what its own work costs.
+//
+// With Linger, the floor's sockets are kubelet's since 1.27 (and the
+// 1.23.17, 1.24.11, 1.25.7 and 1.26.2 backports): SO_LINGER of 1 s, so
+// that close waits for its FIN to be acknowledged. kubeprobe probes so,
+// as kubelet does; that floor is what a kubelet-exact probe must at least
+// spend.
 
 type floorSettings struct {
 	Listen string
+	Linger bool
 }
 
 const (
@@ -33,7 +43,7 @@ func runFloorRole(settings []byte) int {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "OK") })
-	mux.Handle("/probe", newFloorHandler())
+	mux.Handle("/probe", newFloorHandler(s.Linger))
 	err := (&http.Server{Addr: s.Listen, Handler: mux, ReadHeaderTimeout: floorTimeout}).ListenAndServe()
 	fmt.Fprintln(os.Stderr, err)
 	return 1
@@ -46,10 +56,25 @@ type floorHandler struct {
 	client *http.Client
 }
 
-func newFloorHandler() *floorHandler {
+func newFloorHandler(linger bool) *floorHandler {
+	dialer := net.Dialer{Timeout: floorTimeout}
+	if linger {
+		dialer.Control = func(_, _ string, c syscall.RawConn) error {
+			var err error
+			if cerr := c.Control(func(fd uintptr) {
+				err = unix.SetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 1})
+			}); cerr != nil {
+				return cerr
+			}
+			return err
+		}
+	}
 	transport := &http.Transport{DisableKeepAlives: true, Proxy: nil}
+	if linger {
+		transport.DialContext = dialer.DialContext
+	}
 	return &floorHandler{
-		dialer: net.Dialer{Timeout: floorTimeout},
+		dialer: dialer,
 		client: &http.Client{Transport: transport, Timeout: floorTimeout},
 	}
 }

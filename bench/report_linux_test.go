@@ -133,7 +133,9 @@ func renderMethod() string {
 			"prober first, would otherwise fill every ephemeral port with TIME_WAIT sockets within seconds (the default, 2, " +
 			"reuses them on loopback only).",
 		"The floor is a minimal Go server whose /probe does one connect and close (tcp) or one GET on a fresh connection " +
-			"(http) and answers a fixed body: what any exporter must at least spend.",
+			"(http) and answers a fixed body: what any exporter must at least spend. \"floor, SO_LINGER 1s\" is the same server " +
+			"with kubelet's sockets since 1.27 (SO_LINGER of 1 s, so that close waits for its FIN to be acknowledged), as kubeprobe's: " +
+			"what a probe made as kubelet makes it must at least spend.",
 		"The background load is a separate process in the node namespace, connecting to a listener in the pod namespace " +
 			"at a fixed rate and closing each connection with a reset (SYN, SYN-ACK, ACK, RST), so no TIME_WAIT piles up.",
 	}, "\n- ") + "\n\n"

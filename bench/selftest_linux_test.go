@@ -2,10 +2,15 @@ package bench
 
 import (
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestParseWrkReadsTotalsLatenciesAndErrors(t *testing.T) {
@@ -55,4 +60,43 @@ func TestMedianAndGeomean(t *testing.T) {
 	if got := rotate([]int{1, 2, 3}, 4); !slices.Equal(got, []int{2, 3, 1}) {
 		t.Errorf("rotate(1 2 3, 4) = %v", got)
 	}
+}
+
+// The lingering floor's connections, for tcp and http probes alike, close
+// as kubelet's do: SO_LINGER on, 1 s. The plain floor's do not.
+func TestFloorLingersOnlyWhenAsked(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, linger := range []bool{false, true} {
+		c, err := newFloorHandler(linger).dialer.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := c.(syscall.Conn).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *unix.Linger
+		rc.Control(func(fd uintptr) { got, err = unix.GetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER) })
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (unix.Linger{Onoff: boolInt(linger), Linger: int32(boolInt(linger))}); *got != want {
+			t.Errorf("linger %v: SO_LINGER %+v, want %+v", linger, *got, want)
+		}
+		if h := newFloorHandler(linger); (h.client.Transport.(*http.Transport).DialContext != nil) != linger {
+			t.Errorf("linger %v: the http probes' transport should dial with the floor's dialer only when lingering", linger)
+		}
+	}
+}
+
+func boolInt(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }

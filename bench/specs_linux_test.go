@@ -47,9 +47,9 @@ func blackboxSpec(bb namedBinary, dir string) (competitorSpec, error) {
 	}}, nil
 }
 
-func floorSpec() competitorSpec {
-	return competitorSpec{Name: floorName, Ready: "/-/healthy", Command: func(listen string) (*exec.Cmd, error) {
-		return roleCommand("floor", floorSettings{Listen: listen})
+func floorSpec(name string, linger bool) competitorSpec {
+	return competitorSpec{Name: name, Ready: "/-/healthy", Command: func(listen string) (*exec.Cmd, error) {
+		return roleCommand("floor", floorSettings{Listen: listen, Linger: linger})
 	}}
 }
 
@@ -68,7 +68,7 @@ func allSpecs(p plan, dir string) ([]competitorSpec, error) {
 		}
 		specs = append(specs, spec)
 	}
-	return append(specs, floorSpec()), nil
+	return append(specs, floorSpec(floorName, false), floorSpec(floorLingerName, true)), nil
 }
 
 // startAll starts every spec, stopping those already started if one fails.
