@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubeprobe/kubeprobe_exporter/internal/testserver"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,13 +23,10 @@ type connPair struct {
 
 func dialBoth(t *testing.T) connPair {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := testserver.Listen(t, "tcp", "127.0.0.1:0")
 	remote := netip.MustParseAddrPort(l.Addr().String())
 	var p connPair
+	var err error
 	if p.ours, _, err = connect(context.Background(), remote, Options{}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -63,11 +63,7 @@ func freePort(t *testing.T) uint16 {
 // acceptingListener accepts and keeps connections until the test ends.
 func acceptingListener(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := testserver.Listen(t, "tcp", "127.0.0.1:0")
 	go func() {
 		for {
 			c, err := l.Accept()
