@@ -48,8 +48,9 @@ func TestMetricSetGathersAsARegistry(t *testing.T) {
 		}
 		v.WithLabelValues(everyOther(s.labels, 1)...).Set(s.value)
 	}
-	set.set("probe_success", "ok", 0) // a later set replaces the value
-	set.set("probe_pair", "two", 5, "area", "x", "zone", "b") // whatever the labels' order
+	// A later set replaces the value, whatever the order of its labels.
+	set.set("probe_success", "ok", 0)
+	set.set("probe_pair", "two", 5, "area", "x", "zone", "b")
 	vecs["probe_pair"].WithLabelValues("b", "x").Set(5)
 	text := func(g prometheus.Gatherer) string {
 		mfs, err := g.Gather()
