@@ -1,7 +1,6 @@
 package handshake
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"sync"
@@ -103,12 +102,15 @@ func (c *capture) dropped() uint64 {
 // closed.
 func (c *capture) run(deliver func(segment)) {
 	defer close(c.done)
+	rc, err := c.conn.SyscallConn()
+	if err != nil {
+		level.Error(c.log).Log("msg", "The handshake capture cannot be read", "err", err)
+		return
+	}
 	decoder := newSegmentDecoder()
-	buf := make([]byte, traceSnapLen)
-	oob := make([]byte, unix.CmsgSpace(16))
+	batch := newSegmentBatch()
 	for {
-		n, oobn, _, from, err := c.conn.Recvmsg(context.Background(), buf, oob, 0)
-		if err != nil {
+		if err := batch.read(rc); err != nil {
 			if c.closed.Load() {
 				return
 			}
@@ -116,15 +118,16 @@ func (c *capture) run(deliver func(segment)) {
 			time.Sleep(10 * time.Millisecond) // do not spin on a lasting error
 			continue
 		}
-		if sa, ok := from.(*unix.SockaddrLinklayer); ok {
-			if s, ok := decoder.decode(buf[:n], hostOrder(sa.Protocol)); ok {
-				s.at = receiveTime(oob[:oobn])
-				s.ifindex = sa.Ifindex
-				s.outgoing = sa.Pkttype == unix.PACKET_OUTGOING
+		for i := range batch.n {
+			data, from, oob := batch.segment(i)
+			if s, ok := decoder.decode(data, hostOrder(from.Protocol)); ok {
+				s.at = receiveTime(oob)
+				s.ifindex = int(from.Ifindex)
+				s.outgoing = from.Pkttype == unix.PACKET_OUTGOING
 				deliver(s)
 			}
 		}
-		c.progress.advance()
+		c.progress.advance(uint64(batch.n))
 	}
 }
 

@@ -35,9 +35,9 @@ func newProgress() *progress {
 	return p
 }
 
-// advance counts one more segment handled.
-func (p *progress) advance() {
-	if n := p.handled.Add(1); n >= p.next.Load() {
+// advance counts n more segments handled.
+func (p *progress) advance(n uint64) {
+	if n := p.handled.Add(n); n >= p.next.Load() {
 		p.wake(n)
 	}
 }

@@ -11,14 +11,14 @@ func TestProgressWakesAWaiterWhenItsCountIsReached(t *testing.T) {
 	done := make(chan bool)
 	go func() { done <- p.waitFor(3, 5*time.Second) }()
 	for range 2 {
-		p.advance()
+		p.advance(1)
 	}
 	select {
 	case <-done:
 		t.Fatal("woken after 2 segments, waiting for 3")
 	case <-time.After(20 * time.Millisecond):
 	}
-	p.advance()
+	p.advance(1)
 	if !<-done {
 		t.Fatal("waitFor(3) timed out although 3 segments were handled")
 	}
@@ -26,7 +26,7 @@ func TestProgressWakesAWaiterWhenItsCountIsReached(t *testing.T) {
 
 func TestProgressReturnsAtOnceForACountAlreadyReached(t *testing.T) {
 	p := newProgress()
-	p.advance()
+	p.advance(1)
 	if !p.waitFor(1, 0) || !p.waitFor(0, 0) {
 		t.Fatal("waitFor a count already reached should return true at once")
 	}
@@ -41,7 +41,7 @@ func TestProgressTimesOutAndForgetsTheWaiter(t *testing.T) {
 		t.Errorf("%d waiters left after a timeout", len(p.waiters))
 	}
 	for range 5 {
-		p.advance() // wakes no one, and mends next
+		p.advance(1) // wakes no one, and mends next
 	}
 	if p.waitFor(5, 0) != true {
 		t.Error("waitFor(5) after 5 segments should return true")
@@ -69,11 +69,23 @@ func TestProgressUnderConcurrentReaderAndWaiters(t *testing.T) {
 		})
 	}
 	for range segments {
-		p.advance()
+		p.advance(1)
 	}
 	wg.Wait()
 	close(early)
 	for got := range early {
 		t.Errorf("a waiter returned with %d segments handled, before its count (0: it timed out)", got)
+	}
+}
+
+// The reader counts a whole batch at once: a count inside it is reached.
+func TestProgressCountsABatchAtOnce(t *testing.T) {
+	p := newProgress()
+	done := make(chan bool)
+	go func() { done <- p.waitFor(3, 5*time.Second) }()
+	time.Sleep(10 * time.Millisecond)
+	p.advance(5)
+	if !<-done {
+		t.Fatal("waitFor(3) timed out although a batch of 5 was handled")
 	}
 }
