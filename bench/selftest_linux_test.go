@@ -85,7 +85,7 @@ func TestFloorLingersOnlyWhenAsked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (unix.Linger{Onoff: boolInt(linger), Linger: int32(boolInt(linger))}); *got != want {
+		if want := (unix.Linger{Onoff: boolInt(linger), Linger: boolInt(linger)}); *got != want {
 			t.Errorf("linger %v: SO_LINGER %+v, want %+v", linger, *got, want)
 		}
 		if h := newFloorHandler(linger); (h.client.Transport.(*http.Transport).DialContext != nil) != linger {
