@@ -11,9 +11,10 @@ import (
 )
 
 // BenchmarkSegmentPath is the reader's work for one captured segment
-// after recvmsg, as capture.run does it: decode the headers, read the
-// kernel's receive time from the control message, and attribute the
-// segment to its connect among 1,000 in flight.
+// once read (a batch of them per recvmmsg), as capture.run does it:
+// decode the headers, read the kernel's receive time from the control
+// message, and attribute the segment to its connect among 1,000 in
+// flight.
 func BenchmarkSegmentPath(b *testing.B) {
 	tr := newTestTracer()
 	for port := uint16(30000); port < 31000; port++ {
