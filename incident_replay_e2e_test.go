@@ -145,16 +145,24 @@ var (
 	portsRE   = regexp.MustCompile(`Source ports seen on the reset probes: ([\d, ]+); allocated NodePorts the exporter knows among them: (\d+)\.`)
 )
 
+// theNodesAlert is the one alert named alertname that fired, and its
+// description; the test fails unless exactly one did, for the node.
+func theNodesAlert(t *testing.T, alertname string, firing []alert) (alert, string) {
+	t.Helper()
+	if len(firing) != 1 {
+		t.Fatalf("%d %s alerts, want one for the node: %+v", len(firing), alertname, firing)
+	}
+	a := firing[0]
+	description := a.Annotations["description"]
+	t.Logf("the %s alert: %v\n%s", alertname, a.Labels, description)
+	return a, description
+}
+
 // assertResetAlert checks that there is one alert, for the node, and
 // what it says: targets, source ports among the NodePorts, the cause.
 func assertResetAlert(t *testing.T, reset []alert) {
 	t.Helper()
-	if len(reset) != 1 {
-		t.Fatalf("%d KubeprobeProbeResetAfterSynAck alerts, want one for the node: %+v", len(reset), reset)
-	}
-	a := reset[0]
-	description := a.Annotations["description"]
-	t.Logf("the reset alert: %v\n%s", a.Labels, description)
+	a, description := theNodesAlert(t, "KubeprobeProbeResetAfterSynAck", reset)
 	if a.Labels["node"] != "lab-node" || a.Labels["instance"] != "" || a.Labels["module"] != "" {
 		t.Errorf("the alert's labels %v, want the node's alone", a.Labels)
 	}

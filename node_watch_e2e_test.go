@@ -67,12 +67,7 @@ var watchAlertRE = regexp.MustCompile(`^On node lab-node, a handshake of a proce
 
 func assertNodeWatchAlert(t *testing.T, firing []alert) {
 	t.Helper()
-	if len(firing) != 1 {
-		t.Fatalf("%d KubeprobeNodeHandshakeResetAfterSynAck alerts, want one for the node: %+v", len(firing), firing)
-	}
-	a := firing[0]
-	description := a.Annotations["description"]
-	t.Logf("the alert: %v\n%s", a.Labels, description)
+	a, description := theNodesAlert(t, "KubeprobeNodeHandshakeResetAfterSynAck", firing)
 	if a.Labels["node"] != "lab-node" || a.Labels["nodeport"] != "true" || a.Labels["remote_port_class"] != "registered" {
 		t.Errorf("the alert's labels %v", a.Labels)
 	}

@@ -34,15 +34,21 @@ var synOrRstFilter = captureFilter(nil, true)
 // x/net/bpf's VM cannot run), so the program can be tested without a
 // kernel; the reader checks the link-layer protocol as well.
 func captureFilter(remotes []netip.AddrPort, all bool) []bpf.Instruction {
-	var v4, v6 []netip.AddrPort
-	for _, r := range remotes {
-		if r.Addr().Unmap().Is4() {
-			v4 = append(v4, netip.AddrPortFrom(r.Addr().Unmap(), r.Port()))
+	v4, v6 := splitByIPVersion(remotes)
+	return byIPVersion(ipv4Section(v4, all), ipv6Section(v6, all))
+}
+
+// splitByIPVersion parts addresses into IPv4 (IPv4-mapped ones unmapped,
+// as their packets carry them) and IPv6.
+func splitByIPVersion(addrs []netip.AddrPort) (v4, v6 []netip.AddrPort) {
+	for _, a := range addrs {
+		if a.Addr().Unmap().Is4() {
+			v4 = append(v4, netip.AddrPortFrom(a.Addr().Unmap(), a.Port()))
 		} else {
-			v6 = append(v6, r)
+			v6 = append(v6, a)
 		}
 	}
-	return byIPVersion(ipv4Section(v4, all), ipv6Section(v6, all))
+	return v4, v6
 }
 
 // byIPVersion is a program that runs ipv4 on IPv4 packets, ipv6 on IPv6

@@ -37,14 +37,7 @@ func watchFilter(synackFrom []netip.AddrPort, outgoingOnly bool) []bpf.Instructi
 	if len(synackFrom) > maxFilterRemotes {
 		synackFrom = nil
 	}
-	var v4, v6 []netip.AddrPort
-	for _, r := range synackFrom {
-		if r.Addr().Unmap().Is4() {
-			v4 = append(v4, netip.AddrPortFrom(r.Addr().Unmap(), r.Port()))
-		} else {
-			v6 = append(v6, r)
-		}
-	}
+	v4, v6 := splitByIPVersion(synackFrom)
 	pass := []bpf.Instruction{accept}
 	if outgoingOnly {
 		pass = []bpf.Instruction{

@@ -12,8 +12,13 @@ import (
 // node's pods and the configuration.
 var labels = []string{"namespace", "pod", "container", "probe_type"}
 
+// withLabels is labels and then extra, in a slice of its own.
+func withLabels(extra ...string) []string {
+	return append(append([]string{}, labels...), extra...)
+}
+
 func newDesc(name, help string, extra ...string) *prometheus.Desc {
-	return prometheus.NewDesc("kubeprobe_shadow_"+name, help, append(append([]string{}, labels...), extra...), nil)
+	return prometheus.NewDesc("kubeprobe_shadow_"+name, help, withLabels(extra...), nil)
 }
 
 var (
@@ -36,9 +41,9 @@ var (
 	thresholdDesc = newDesc("recommended_startup_failure_threshold",
 		"While the longest start-up seen exceeds the probe's budget: the failureThreshold of a startupProbe at periodSeconds (the probe's own, a label) that would cover it, with a quarter to spare (what /shadow recommends).",
 		"period_seconds")
-	unsupportedDesc = prometheus.NewDesc("kubeprobe_shadow_unsupported_probes",
+	unsupportedDesc = newDesc("unsupported_probes",
 		"Probes of this node's pods the exporter does not run (exec probes run inside the container), by handler.",
-		append(append([]string{}, labels...), "handler"), nil)
+		"handler")
 )
 
 // metrics are the shadow's series: counters and histograms kept across
@@ -55,7 +60,7 @@ func newMetrics() *metrics {
 		probes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kubeprobe_shadow_probes_total",
 			Help: "Probes run, every try counted, by outcome: the handshake's when the connect failed, else kubelet's result (success, warning, failure, error).",
-		}, append(append([]string{}, labels...), "outcome")),
+		}, withLabels("outcome")),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kubeprobe_shadow_probe_duration_seconds",
 			Help:    "How long each probe took.",
@@ -69,7 +74,7 @@ func newMetrics() *metrics {
 			Name:    "kubeprobe_shadow_time_to_first_success_seconds",
 			Help:    "Seconds from a container's start until its probe first succeeded, across restarts, by what the failures before it were: none, refused (not listening yet) or other.",
 			Buckets: []float64{1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600},
-		}, append(append([]string{}, labels...), "failures_before")),
+		}, withLabels("failures_before")),
 	}
 }
 
