@@ -152,17 +152,20 @@ func (c *capture) pollStats() uint64 {
 }
 
 // receiveTime reads the SO_TIMESTAMPNS control message; the capture's
-// receive time stands in if there is none.
+// receive time stands in if there is none. It runs for every segment, so
+// it walks the messages in place (ParseSocketControlMessage allocates).
 func receiveTime(oob []byte) time.Time {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err == nil {
-		for _, m := range msgs {
-			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SO_TIMESTAMPNS && len(m.Data) >= 16 {
-				sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-				nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
-				return time.Unix(sec, nsec)
-			}
+	for len(oob) > 0 {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
+			break
 		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_TIMESTAMPNS && len(data) >= 16 {
+			sec := int64(binary.NativeEndian.Uint64(data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(data[8:16]))
+			return time.Unix(sec, nsec)
+		}
+		oob = rest
 	}
 	return time.Now()
 }

@@ -164,9 +164,7 @@ func connectAndWait(ctx context.Context, f *os.File, rc syscall.RawConn, remote 
 // returns clears the deadline again, after any interruption in flight, so
 // that the connection it becomes has none.
 func interruptWrites(ctx context.Context, f *os.File) (release func()) {
-	if deadline, ok := ctx.Deadline(); ok {
-		_ = f.SetWriteDeadline(deadline)
-	}
+	// ctx's own timer ends it at its deadline: no poller deadline besides.
 	interrupted := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		_ = f.SetWriteDeadline(time.Unix(1, 0))
@@ -175,8 +173,8 @@ func interruptWrites(ctx context.Context, f *os.File) (release func()) {
 	return func() {
 		if !stop() {
 			<-interrupted
+			_ = f.SetWriteDeadline(time.Time{})
 		}
-		_ = f.SetWriteDeadline(time.Time{})
 	}
 }
 
