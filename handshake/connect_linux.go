@@ -19,33 +19,50 @@ import (
 // on Go's poller through an *os.File, which the connection keeps: one
 // descriptor per connect.
 func connect(ctx context.Context, remote netip.AddrPort, opts Options, tr *trace) (net.Conn, netip.AddrPort, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, netip.AddrPort{}, connectError(err, false) // nothing sent
+	}
 	fd, err := unix.Socket(addressFamily(remote.Addr()), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
 		return nil, netip.AddrPort{}, os.NewSyscallError("socket", err)
 	}
+	if err := prepare(fd, remote.Addr(), opts); err != nil {
+		unix.Close(fd)
+		return nil, netip.AddrPort{}, err
+	}
+	started := unix.Connect(fd, sockaddr(remote))
+	local := localAddr(fd)
+	tr.bound(local)
+	// Only now does the poller learn of the socket, as with Go's dialer:
+	// one not yet connecting polls as hung up, and would wake it for
+	// nothing.
 	f := os.NewFile(uintptr(fd), "tcp")
-	local, err := connectFile(ctx, f, remote, opts, tr)
-	if err != nil {
+	if err := finishConnect(ctx, f, started, remote, opts, tr); err != nil {
 		f.Close()
 		return nil, local, err
 	}
 	return newTCPConn(f, local, remote), local, nil
 }
 
-// connectFile sets f's options and connects it.
-func connectFile(ctx context.Context, f *os.File, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
+// prepare sets the socket's options and binds it, before connect(2).
+func prepare(fd int, remote netip.Addr, opts Options) error {
+	if err := apply(opts, fd, remote); err != nil {
+		return err
+	}
+	return noteICMP(fd, remote)
+}
+
+// finishConnect waits for the connect that started as started says, then
+// gives the connection Go's dialer options.
+func finishConnect(ctx context.Context, f *os.File, started error, remote netip.AddrPort, opts Options, tr *trace) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return netip.AddrPort{}, err
+		return err
 	}
-	if err := control(rc, func(fd int) error { return apply(opts, fd, remote.Addr()) }); err != nil {
-		return netip.AddrPort{}, err
+	if err := awaitNotingICMP(ctx, f, rc, started, remote, opts, tr); err != nil {
+		return err
 	}
-	local, err := connectNotingICMP(ctx, f, rc, remote, opts, tr)
-	if err != nil {
-		return local, err
-	}
-	return local, control(rc, setDialerOptions)
+	return control(rc, setDialerOptions)
 }
 
 // control runs fn on the socket and returns its error.
@@ -118,32 +135,29 @@ func bindAddress(local netip.AddrPort, remote netip.Addr) netip.AddrPort {
 	return netip.AddrPortFrom(netip.IPv6Unspecified(), local.Port())
 }
 
-// connectAndWait starts the connect, registers the local address with the
-// trace and waits for the handshake to end: established, failed, or given
-// up when ctx ends (its deadline, the probe's end) or the SYN-ACK went
-// unanswered for opts.AbandonAfterSYNACK.
-func connectAndWait(ctx context.Context, f *os.File, rc syscall.RawConn, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// awaitConnect waits for the handshake that connect(2) started, as
+// started says, to end: established, failed, or given up when ctx ends
+// (its deadline, the probe's end) or the SYN-ACK went unanswered for
+// opts.AbandonAfterSYNACK.
+func awaitConnect(ctx context.Context, f *os.File, rc syscall.RawConn, started error, opts Options, tr *trace) error {
+	switch started {
+	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR: // as Go's dialer: wait
+	case unix.EISCONN:
+		return nil
+	default:
+		return connectError(syscallError(started), false)
+	}
 	var abandoned atomic.Bool
 	if opts.AbandonAfterSYNACK > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
 		stop := abandonAfterSYNACK(tr, opts.AbandonAfterSYNACK, func() { abandoned.Store(true); cancel() })
 		defer stop()
 	}
 	defer interruptWrites(ctx, f)()
-	var local netip.AddrPort
 	var connErr error
-	started := false
 	err := rc.Write(func(fd uintptr) bool {
-		if !started {
-			started = true
-			connErr = unix.Connect(int(fd), sockaddr(remote))
-			local = localAddr(int(fd))
-			tr.bound(local)
-			if connErr != unix.EINPROGRESS {
-				return true
-			}
-		}
 		connErr = connectProgress(int(fd))
 		return connErr != unix.EAGAIN
 	})
@@ -153,10 +167,15 @@ func connectAndWait(ctx context.Context, f *os.File, rc syscall.RawConn, remote 
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err() // the wait was ended on purpose: say why
 	}
+	return connectError(syscallError(err), abandoned.Load())
+}
+
+// syscallError names connect(2) in a bare errno, as Go's dialer does.
+func syscallError(err error) error {
 	if errno, ok := err.(unix.Errno); ok {
-		err = os.NewSyscallError("connect", errno)
+		return os.NewSyscallError("connect", errno)
 	}
-	return local, connectError(err, abandoned.Load())
+	return err
 }
 
 // interruptWrites has the poller end f's wait for writability when ctx's

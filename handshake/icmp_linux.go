@@ -12,30 +12,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// connectNotingICMP is connectAndWait with the socket's error queue
-// (IP_RECVERR) on while the handshake lasts. The kernel reports an ICMP
-// port unreachable answering the SYN as ECONNREFUSED, exactly as it
-// reports a reset; the error queue keeps the ICMP message itself, so the
-// two can be told apart with or without the packet capture.
-//
-// The queue is turned off again once connected: with it on, the kernel
-// would end an established connection on ICMP errors it otherwise
-// ignores, and kubelet's sockets do not have it on.
-func connectNotingICMP(ctx context.Context, f *os.File, rc syscall.RawConn, remote netip.AddrPort, opts Options, tr *trace) (netip.AddrPort, error) {
-	level, opt := recvErrOption(remote.Addr())
-	if err := setRecvErr(rc, level, opt, 1); err != nil {
-		return netip.AddrPort{}, err
-	}
-	local, err := connectAndWait(ctx, f, rc, remote, opts, tr)
-	if err != nil {
-		return local, withICMP(rc, err)
-	}
-	return local, setRecvErr(rc, level, opt, 0)
+// noteICMP turns the socket's error queue (IP_RECVERR) on for the
+// handshake. The kernel reports an ICMP port unreachable answering the SYN
+// as ECONNREFUSED, exactly as it reports a reset; the error queue keeps
+// the ICMP message itself, so the two can be told apart with or without
+// the packet capture.
+func noteICMP(fd int, remote netip.Addr) error {
+	level, opt := recvErrOption(remote)
+	return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd, level, opt, 1))
 }
 
-func setRecvErr(rc syscall.RawConn, level, opt, value int) error {
+// awaitNotingICMP waits for the connect. A failed one gets the ICMP
+// message queued for it. An established one turns the queue off again:
+// with it on, the kernel would end an established connection on ICMP
+// errors it otherwise ignores, and kubelet's sockets do not have it on.
+func awaitNotingICMP(ctx context.Context, f *os.File, rc syscall.RawConn, started error, remote netip.AddrPort, opts Options, tr *trace) error {
+	if err := awaitConnect(ctx, f, rc, started, opts, tr); err != nil {
+		return withICMP(rc, err)
+	}
+	level, opt := recvErrOption(remote.Addr())
 	return control(rc, func(fd int) error {
-		return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd, level, opt, value))
+		return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd, level, opt, 0))
 	})
 }
 
