@@ -17,6 +17,19 @@ func TestWriteMetricsAnswersAsPromhttp(t *testing.T) {
 	set.set("probe_success", "Whether it worked.", 1)
 	set.set("probe_http_duration_seconds", "Phases.", 0.25, "phase", "connect")
 	set.set("probe_ssl_last_chain_info", "The leaf.", 1, "subject", `CN=a "quoted"\name`, "issuer", "CN=ü")
+	// Names that need escaping for a scraper that does not accept UTF-8
+	// ones: writeMetrics escapes them then, as promhttp does, and writes
+	// the others unescaped.
+	utf8Names := newMetricSet()
+	utf8Names.set("probe_success", "Whether it worked.", 1)
+	utf8Names.set("probe.dotted", "A dotted name.", 2, "label.dotted", "v")
+	for _, set := range []*metricSet{set, utf8Names} {
+		answersAsPromhttp(t, set)
+	}
+}
+
+func answersAsPromhttp(t *testing.T, set *metricSet) {
+	t.Helper()
 	promhttpHandler := promhttp.HandlerFor(set, promhttp.HandlerOpts{DisableCompression: true})
 	for _, accept := range []string{
 		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
