@@ -30,7 +30,7 @@ func (s *metricSet) set(name, help string, v float64, labelPairs ...string) {
 	defer s.mu.Unlock()
 	mf := s.families[name]
 	if mf == nil {
-		mf = &dto.MetricFamily{Name: intern(name), Help: intern(help), Type: gaugeType}
+		mf = newFamily(name, help)
 		s.families[name] = mf
 	}
 	labels := newLabels(labelPairs)
@@ -64,6 +64,20 @@ func intern(s string) *string {
 	*one = s
 	p, _ := interned.LoadOrStore(s, one)
 	return p.(*string)
+}
+
+// gaugeFamily is a family and room for its first series in a single
+// allocation: most of a probe's families have one series.
+type gaugeFamily struct {
+	family dto.MetricFamily
+	first  [1]*dto.Metric
+}
+
+func newFamily(name, help string) *dto.MetricFamily {
+	f := &gaugeFamily{}
+	f.family.Name, f.family.Help, f.family.Type = intern(name), intern(help), gaugeType
+	f.family.Metric = f.first[:0]
+	return &f.family
 }
 
 // gaugeSeries is one series' protobuf messages in a single allocation.
