@@ -34,7 +34,7 @@ func probeGRPC(ctx context.Context, p *probe) Verdict {
 	// but still supported in 1.x; NewClient would connect lazily and so
 	// word its failures differently.
 	conn, err := grpc.DialContext(ctx, addr, //nolint:staticcheck // see above
-		grpc.WithUserAgent(k.userAgent),
+		grpc.WithUserAgent(k.userAgent()),
 		grpc.WithBlock(), //nolint:staticcheck // see above
 		grpc.WithTransportCredentials(grpcCredentials(p, k)),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {

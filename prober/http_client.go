@@ -32,7 +32,7 @@ func newKubeletRequest(u *url.URL, headers config.HTTPHeaders, k kubeletBehaviou
 		}
 	}
 	if _, ok := h["User-Agent"]; !ok {
-		h.Set("User-Agent", k.userAgent)
+		h.Set("User-Agent", k.userAgent())
 	}
 	if k.sendsAccept {
 		if _, ok := h["Accept"]; !ok {

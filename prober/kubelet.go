@@ -1,8 +1,6 @@
 package prober
 
 import (
-	"fmt"
-
 	"github.com/kubeprobe/kubeprobe_exporter/config"
 	"github.com/kubeprobe/kubeprobe_exporter/internal/kubelet"
 )
@@ -10,8 +8,8 @@ import (
 // kubeletBehaviour is what a module's kubelet release does when it
 // probes, as internal/kubelet's table of releases and feature gates says.
 type kubeletBehaviour struct {
-	// userAgent is sent unless the module sets User-Agent itself.
-	userAgent string
+	// release is the module's kubelet release.
+	release kubelet.Release
 	// sendsAccept: "Accept: */*" is sent unless the module sets Accept.
 	sendsAccept bool
 	// acceptsGzip: Go's transport asks for gzip and decompresses the body.
@@ -40,7 +38,7 @@ func kubeletOf(m config.Module) kubeletBehaviour {
 		lingers = r.Has(kubelet.LingerGRPC)
 	}
 	return kubeletBehaviour{
-		userAgent:        fmt.Sprintf("kube-probe/%d.%d", r.Major, r.Minor),
+		release:          r,
 		sendsAccept:      r.Has(kubelet.AcceptHeader),
 		acceptsGzip:      !r.Has(kubelet.NoCompression),
 		lingers:          lingers,
@@ -52,6 +50,10 @@ func kubeletOf(m config.Module) kubeletBehaviour {
 			m.FeatureGates.Enabled(kubelet.GRPCContainerProbeTLS, r),
 	}
 }
+
+// userAgent is sent unless the module sets User-Agent itself. Made when
+// needed: every probe asks kubeletOf, a tcp probe never for this.
+func (k kubeletBehaviour) userAgent() string { return "kube-probe/" + k.release.MinorString() }
 
 // Result is kubelet's verdict on one probe.
 type Result int

@@ -54,11 +54,8 @@ func (g *Guard) check(p *targetPolicy, host string, addrs []netip.Addr, port uin
 	}
 	for _, a := range addrs {
 		a = a.Unmap().WithZone("")
-		for _, level := range []struct {
-			where  string
-			policy config.TargetPolicy
-		}{{"probe_targets", p.file}, {fmt.Sprintf("modules.%s.probe_targets", p.moduleName), p.module}} {
-			if err := levelAllows(level.policy, level.where, name, a); err != nil {
+		for _, level := range [...]policyLevel{{p.file, ""}, {p.module, p.moduleName}} {
+			if err := levelAllows(level, name, a); err != nil {
 				return describeDenial(host, a, err)
 			}
 		}
@@ -67,6 +64,21 @@ func (g *Guard) check(p *targetPolicy, host string, addrs []netip.Addr, port uin
 		}
 	}
 	return nil
+}
+
+// policyLevel is the file's probe_targets, or a module's.
+type policyLevel struct {
+	policy config.TargetPolicy
+	module string // "" for the file's
+}
+
+// where names the level's key in the configuration, for an error (only
+// then: it is checked on every probe).
+func (l policyLevel) where() string {
+	if l.module == "" {
+		return "probe_targets"
+	}
+	return "modules." + l.module + ".probe_targets"
 }
 
 func describeDenial(host string, a netip.Addr, reason error) error {
@@ -78,21 +90,21 @@ func describeDenial(host string, a netip.Addr, reason error) error {
 
 // levelAllows applies one policy: a deny entry that matches the name or
 // the address refuses; a non-empty allow list must match one of them.
-func levelAllows(p config.TargetPolicy, where, name string, a netip.Addr) error {
-	for _, d := range p.Deny {
+func levelAllows(l policyLevel, name string, a netip.Addr) error {
+	for _, d := range l.policy.Deny {
 		if d.MatchesAddr(a) || (name != "" && d.MatchesHost(name)) {
-			return fmt.Errorf("matches %s.deny entry %s", where, d)
+			return fmt.Errorf("matches %s.deny entry %s", l.where(), d)
 		}
 	}
-	if len(p.Allow) == 0 {
+	if len(l.policy.Allow) == 0 {
 		return nil
 	}
-	for _, al := range p.Allow {
+	for _, al := range l.policy.Allow {
 		if al.MatchesAddr(a) || (name != "" && al.MatchesHost(name)) {
 			return nil
 		}
 	}
-	return fmt.Errorf("is in no %s.allow entry", where)
+	return fmt.Errorf("is in no %s.allow entry", l.where())
 }
 
 // defaultAllows applies the node agent's own denials, which only an allow
