@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// writeResults renders the run; with dir it writes dir/YYYY-MM-DD.md and
-// quotes the summary in the repository's README, otherwise it prints the
-// results.
+// writeResults renders the run; with dir it writes dir/YYYY-MM-DD.md and,
+// for a whole run kept in the repository, quotes the summary in its
+// README; without dir it prints the results.
 func writeResults(dir string) error {
 	ended := time.Now()
 	if root, err := repoRoot(); err == nil {
@@ -41,7 +41,25 @@ func writeResults(dir string) error {
 	if err != nil {
 		return err
 	}
+	if reason := notQuotable(rel); reason != "" {
+		fmt.Println("README's summary left as it was:", reason)
+		return nil
+	}
 	return quoteInReadme(filepath.Join(root, "README.md"), rel, renderSummary(&results, "####"))
+}
+
+// notQuotable says why the README should not quote this run, or "": a
+// results file outside the repository cannot be linked, and a run of some
+// benchmarks only (-bench Profile) has no summary to replace a whole
+// run's with.
+func notQuotable(rel string) string {
+	switch {
+	case rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+		return "the results file is outside the repository"
+	case results.SideBySide == nil:
+		return "this run did not measure the side-by-side comparison"
+	}
+	return ""
 }
 
 // renderResults is the whole results file.
