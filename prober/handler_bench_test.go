@@ -2,6 +2,7 @@ package prober
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,11 +15,22 @@ import (
 // slot taken, a tcp probe of a local listener, the report kept in the
 // history, the metrics encoded; asked for plainly or with gzip, as
 // Prometheus asks (and answered plainly either way); with and without the
-// capture:
+// capture; and beside them the floor, a handler that only connects and
+// closes with kubelet's SO_LINGER and answers a fixed body, so that the
+// exporter's own work per probe reads as a ratio:
 //
 //	go test -run '^$' -bench Handler -benchmem ./prober
 func BenchmarkHandler(b *testing.B) {
 	target := testserver.Accepting(b, "tcp", "127.0.0.1:0")
+	b.Run("floor", func(b *testing.B) {
+		url, h := "/probe?module=tcp&target="+target, floorHandler(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			if code := serve(h, url, "gzip").Code; code != http.StatusOK {
+				b.Fatalf("GET %s: %d", url, code)
+			}
+		}
+	})
 	for _, r := range benchRunners(b) {
 		h := newBenchHandler(b, "modules:\n  tcp: {prober: tcp, timeout: 2s}\n", r.runner)
 		for _, encoding := range []string{"identity", "gzip"} {
@@ -33,6 +45,22 @@ func BenchmarkHandler(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// floorHandler connects to the target and closes, as kubelet's socket
+// does, and answers that it could.
+func floorHandler(b *testing.B) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := net.Dial("tcp", r.URL.Query().Get("target"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.(*net.TCPConn).SetLinger(1); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+		io.WriteString(w, "probe_success 1\n")
 	}
 }
 
