@@ -49,20 +49,26 @@ func prepare(fd int, remote netip.Addr, opts Options) error {
 	if err := apply(opts, fd, remote); err != nil {
 		return err
 	}
-	return noteICMP(fd, remote)
+	return noteICMP(fd, remote, true)
 }
 
-// finishConnect waits for the connect that started as started says, then
-// gives the connection Go's dialer options.
+// finishConnect waits for the connect that started as started says. A
+// failed one gets the ICMP message queued for it; an established one
+// stops queueing them and gets Go's dialer options, in one pass.
 func finishConnect(ctx context.Context, f *os.File, started error, remote netip.AddrPort, opts Options, tr *trace) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
 	}
-	if err := awaitNotingICMP(ctx, f, rc, started, remote, opts, tr); err != nil {
-		return err
+	if err := awaitConnect(ctx, f, rc, started, opts, tr); err != nil {
+		return withICMP(rc, err)
 	}
-	return control(rc, setDialerOptions)
+	return control(rc, func(fd int) error {
+		if err := noteICMP(fd, remote.Addr(), false); err != nil {
+			return err
+		}
+		return setDialerOptions(fd)
+	})
 }
 
 // control runs fn on the socket and returns its error.

@@ -1,7 +1,6 @@
 package handshake
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"net/netip"
@@ -13,27 +12,19 @@ import (
 )
 
 // noteICMP turns the socket's error queue (IP_RECVERR) on for the
-// handshake. The kernel reports an ICMP port unreachable answering the SYN
-// as ECONNREFUSED, exactly as it reports a reset; the error queue keeps
-// the ICMP message itself, so the two can be told apart with or without
-// the packet capture.
-func noteICMP(fd int, remote netip.Addr) error {
-	level, opt := recvErrOption(remote)
-	return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd, level, opt, 1))
-}
-
-// awaitNotingICMP waits for the connect. A failed one gets the ICMP
-// message queued for it. An established one turns the queue off again:
-// with it on, the kernel would end an established connection on ICMP
+// handshake, or off again once connected. The kernel reports an ICMP port
+// unreachable answering the SYN as ECONNREFUSED, exactly as it reports a
+// reset; the error queue keeps the ICMP message itself, so the two can be
+// told apart with or without the packet capture. Once connected, it goes
+// off: with it on, the kernel would end an established connection on ICMP
 // errors it otherwise ignores, and kubelet's sockets do not have it on.
-func awaitNotingICMP(ctx context.Context, f *os.File, rc syscall.RawConn, started error, remote netip.AddrPort, opts Options, tr *trace) error {
-	if err := awaitConnect(ctx, f, rc, started, opts, tr); err != nil {
-		return withICMP(rc, err)
+func noteICMP(fd int, remote netip.Addr, on bool) error {
+	level, opt := recvErrOption(remote)
+	value := 0
+	if on {
+		value = 1
 	}
-	level, opt := recvErrOption(remote.Addr())
-	return control(rc, func(fd int) error {
-		return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd, level, opt, 0))
-	})
+	return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd, level, opt, value))
 }
 
 func recvErrOption(remote netip.Addr) (level, opt int) {
